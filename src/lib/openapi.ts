@@ -1,0 +1,86 @@
+// OpenAPI building blocks: the router factory, the named error component, and error responses.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../context";
+import { ApiError, type ErrorCode } from "./errors";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "VALIDATION_FAILED" }),
+      message: z.string(),
+      request_id: z.string().openapi({ example: "01JD3Z9T1V6Q2C8M4X5Y7B0N9K" }),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi("Error");
+
+const errorDescriptions: Record<number, { description: string; codes: ErrorCode[] }> = {
+  400: { description: "Malformed or invalid request", codes: ["BAD_REQUEST", "VALIDATION_FAILED"] },
+  401: { description: "Missing or invalid credentials", codes: ["UNAUTHENTICATED"] },
+  403: { description: "Authenticated, but not allowed", codes: ["FORBIDDEN"] },
+  404: { description: "No such resource in this tenant", codes: ["NOT_FOUND"] },
+  405: { description: "Method not allowed on this path", codes: ["METHOD_NOT_ALLOWED"] },
+  409: { description: "Conflict", codes: ["CONFLICT"] },
+  412: { description: "If-Match did not match", codes: ["PRECONDITION_FAILED"] },
+  413: { description: "Body or payload too large", codes: ["PAYLOAD_TOO_LARGE"] },
+  415: { description: "Body is not JSON", codes: ["UNSUPPORTED_MEDIA_TYPE"] },
+  422: { description: "Idempotency key reused for another request", codes: ["IDEMPOTENCY_KEY_REUSED"] },
+  429: { description: "Rate limit or quota exceeded", codes: ["RATE_LIMITED", "QUOTA_EXCEEDED"] },
+  431: { description: "Request headers too large", codes: ["HEADERS_TOO_LARGE"] },
+  500: { description: "Internal error", codes: ["INTERNAL", "BAD_ENVIRONMENT"] },
+  503: {
+    description: "Overloaded or a dependency is unavailable",
+    codes: ["OVERLOADED", "DEPENDENCY_UNAVAILABLE"],
+  },
+  504: { description: "The request ran out of time", codes: ["TIMEOUT"] },
+};
+
+/** Every route can answer these: they come from the shared pipeline, not from the route. */
+const PIPELINE_STATUSES = [405, 431, 500, 504] as const;
+
+/** The error responses of a route: the pipeline's plus the ones the route names. */
+export function errorResponses(...statuses: number[]) {
+  const all = [...new Set([...statuses, ...PIPELINE_STATUSES])].sort();
+  return Object.fromEntries(
+    all.map((status) => {
+      const known = errorDescriptions[status];
+      if (!known) throw new Error(`no description for error status ${status}`);
+      return [
+        status,
+        {
+          description: `${known.description} (${known.codes.join(", ")})`,
+          content: { "application/json": { schema: ErrorSchema } },
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * A JSON request body. Always `required`: otherwise zod-openapi skips validation when the
+ * Content-Type is missing, and an empty POST would reach the handler unvalidated.
+ */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return {
+    required: true,
+    content: { "application/json": { schema } },
+    ...(description ? { description } : {}),
+  };
+}
+
+/** A router whose validation failures answer 400 VALIDATION_FAILED with one detail per issue. */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      throw new ApiError(400, "VALIDATION_FAILED", "The request is invalid.", {
+        details: result.error.issues.map((issue) => ({
+          path: issue.path.map(String).join("."),
+          message: issue.message,
+        })),
+      });
+    },
+  });
+}
+
+export type AppRouter = ReturnType<typeof createRouter>;

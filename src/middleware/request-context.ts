@@ -1,0 +1,58 @@
+// First middleware: request id, trace context, configuration, logger, and the access log line.
+
+import { createMiddleware } from "hono/factory";
+import { ulid } from "ulidx";
+import type { AppEnv } from "../context";
+import { ConfigError, loadConfig } from "../env";
+import { handleError } from "../lib/errors";
+import { createLogger } from "../lib/logger";
+import { continueTrace, formatTraceparent } from "../lib/trace";
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export function requestContext() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const started = Date.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && SANE_REQUEST_ID.test(incoming) ? incoming : ulid();
+    const trace = continueTrace(c.req.header("traceparent"), c.req.header("tracestate"));
+    let config: ReturnType<typeof loadConfig> | undefined;
+    let configError: ConfigError | undefined;
+    try {
+      config = loadConfig(c.env ?? {});
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      configError = error;
+    }
+    const logger = createLogger(config?.LOG_LEVEL ?? "info", {
+      request_id: requestId,
+      trace_id: trace.traceId,
+      span_id: trace.spanId,
+    });
+    c.set("requestId", requestId);
+    c.set("trace", trace);
+    c.set("logger", logger);
+    c.set("route", c.req.path);
+
+    if (configError) {
+      c.res = handleError(configError, c);
+    } else if (config) {
+      c.set("config", config);
+      await next();
+    }
+    // Inner errors were already turned into responses by the app's onError, so this always runs.
+    c.res.headers.set("X-Request-Id", requestId);
+    c.res.headers.set("traceresponse", formatTraceparent(trace));
+    const status = c.res.status;
+    const fields = {
+      method: c.req.method,
+      route: c.get("route"),
+      status,
+      duration_ms: Date.now() - started,
+      tenant_id: c.get("tenantId") ?? null,
+      principal_id: c.get("principalId") ?? null,
+    };
+    if (status >= 500) logger.warn("request", fields);
+    else logger.info("request", fields);
+  });
+}

@@ -1,0 +1,7 @@
+import { createRouter } from "../../lib/openapi";
+import { registerLive } from "./live";
+import { registerReady } from "./ready";
+
+export const healthRoutes = createRouter();
+registerLive(healthRoutes);
+registerReady(healthRoutes);

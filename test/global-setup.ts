@@ -1,0 +1,77 @@
+// Starts the real local stack once for the whole run: embedded PostgreSQL + WebSocket proxy +
+// migrations + Kafka REST sink, and a second PostgreSQL that tests may stop and start (outages).
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+import { freePort } from "../scripts/lib/ports";
+import { startPostgres } from "../scripts/lib/postgres";
+import { startStack } from "../scripts/lib/stack";
+import { startWsProxy } from "../scripts/lib/ws-proxy";
+import type { TestStack } from "./stack";
+
+async function startControl(routes: Record<string, () => Promise<void>>) {
+  const port = await freePort();
+  const server = createServer(async (req, res) => {
+    const action = routes[`${req.method} ${req.url}`];
+    if (!action) return res.writeHead(404).end();
+    try {
+      await action();
+      res.writeHead(204).end();
+    } catch (error) {
+      res.writeHead(500).end(String(error));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export async function setup(project: TestProject) {
+  const dataDir = await mkdtemp(join(tmpdir(), "xzepr-test-"));
+  await chmod(dataDir, 0o755);
+  const main = await startStack({
+    dataDir: join(dataDir, "main"),
+    persistent: false,
+    pgPort: await freePort(),
+    proxyPort: await freePort(),
+    sinkPort: await freePort(),
+  });
+
+  // The outage database: a cluster of its own behind its own proxy, so that stopping it
+  // disturbs no other test; only the server stops, as when a database host goes away.
+  const outageDir = join(dataDir, "outage");
+  const outagePort = await freePort();
+  const startOutage = () => startPostgres({ dataDir: outageDir, port: outagePort, persistent: true });
+  let outage = await startOutage();
+  const outageProxy = await startWsProxy({ port: await freePort(), allow: [`127.0.0.1:${outagePort}`] });
+  const control = await startControl({
+    "POST /outage-db/stop": () => outage.stop(),
+    "POST /outage-db/start": async () => {
+      outage = await startOutage();
+    },
+  });
+
+  const stack: TestStack = {
+    bindings: main.bindings,
+    outageBindings: {
+      DATABASE_URL: outage.url,
+      DATABASE_WS_PROXY: outageProxy.address,
+      KAFKA_REST_URL: main.sink.url,
+    },
+    sinkUrl: main.sink.url,
+    controlUrl: control.url,
+  };
+  project.provide("stack", stack);
+
+  return async () => {
+    await control.close();
+    await outageProxy.close();
+    await outage.stop();
+    await main.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,41 @@
+// Shared test helpers: requests through the Worker's real fetch, and envelope assertions.
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { expect } from "vitest";
+import type { App } from "../src/app";
+
+export const BASE = "https://xzepr.test";
+
+/** A request through the Worker exactly as deployed (SELF is the wrangler.toml `main`). */
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return SELF.fetch(`${BASE}${path}`, init);
+}
+
+/** A request through an app built by the test, with bindings overridden (for configuration cases). */
+export async function callApp(
+  app: App,
+  path: string,
+  init?: RequestInit,
+  bindings: Record<string, unknown> = {},
+) {
+  const ctx = createExecutionContext();
+  const response = await app.fetch(new Request(`${BASE}${path}`, init), { ...env, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; request_id: string; details?: { path: string; message: string }[] };
+}
+
+/** Asserts the API.md error envelope, with the request id of the response header, and returns it. */
+export async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+): Promise<ErrorBody["error"]> {
+  const body = (await response.json()) as ErrorBody;
+  expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
+  expect(body.error.message).toEqual(expect.any(String));
+  expect(body.error.request_id).toBe(response.headers.get("x-request-id"));
+  return body.error;
+}

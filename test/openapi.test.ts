@@ -1,0 +1,46 @@
+// The OpenAPI document is generated from the route definitions: every route is in it, with its errors.
+import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import { call } from "./helpers";
+
+interface Document {
+  openapi: string;
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+  >;
+  components: { schemas: Record<string, unknown> };
+}
+
+/** Responses documented with a body of their own instead of the error envelope. */
+const NOT_ENVELOPE: Record<string, string> = { "get /health/ready 503": "#/components/schemas/Readiness" };
+
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
+
+describe("GET /openapi.json", async () => {
+  const response = await call("/openapi.json");
+  const document = (await response.json()) as Document;
+
+  it("is an OpenAPI 3.1 document", () => {
+    expect(response.status).toBe(200);
+    expect(document.openapi).toBe("3.1.0");
+    expect(document.components.schemas.Error).toBeDefined();
+  });
+
+  const routes = createApp()
+    .routes.filter((route) => route.method !== "ALL")
+    .map((route) => ({ method: route.method.toLowerCase(), path: toOpenApiPath(route.path) }));
+
+  it("has routes to check", () => expect(routes.length).toBeGreaterThan(3));
+
+  it.each(routes)("describes $method $path with its error responses in the envelope", ({ method, path }) => {
+    const operation = document.paths[path]?.[method];
+    expect(operation, `${method} ${path} is missing`).toBeDefined();
+    const errors = Object.entries(operation?.responses ?? {}).filter(([status]) => Number(status) >= 400);
+    expect(errors.map(([status]) => status)).toEqual(expect.arrayContaining(["405", "500"]));
+    for (const [status, error] of errors) {
+      const ref = NOT_ENVELOPE[`${method} ${path} ${status}`] ?? "#/components/schemas/Error";
+      expect(error.content?.["application/json"]?.schema, status).toEqual({ $ref: ref });
+    }
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/env";
+
+const base = { DATABASE_URL: "postgres://u:p@db.example/x" };
+
+describe("loadConfig", () => {
+  it("applies defaults", () => {
+    const config = loadConfig({ ...base });
+    expect(config).toMatchObject({
+      ENVIRONMENT: "production",
+      REQUEST_TIMEOUT_MS: 30_000,
+      MAX_BODY_BYTES: 1_048_576,
+      MAX_HEADER_BYTES: 8_192,
+      CORS_ORIGINS: [],
+      KAFKA_TOPIC: "xzepr.events",
+    });
+  });
+
+  it("parses a comma-separated origin list", () => {
+    expect(
+      loadConfig({ ...base, CORS_ORIGINS: " https://a.example, https://b.example ," }).CORS_ORIGINS,
+    ).toEqual(["https://a.example", "https://b.example"]);
+  });
+
+  it.each([
+    ["a missing DATABASE_URL", {}, "DATABASE_URL"],
+    ["a wildcard origin in production", { ...base, CORS_ORIGINS: "*" }, "CORS_ORIGINS"],
+    ["the local proxy in production", { ...base, DATABASE_WS_PROXY: "127.0.0.1:1" }, "DATABASE_WS_PROXY"],
+    [
+      "a Redis URL without token",
+      { ...base, UPSTASH_REDIS_REST_URL: "https://r.example" },
+      "UPSTASH_REDIS_REST_TOKEN",
+    ],
+    ["a non-numeric timeout", { ...base, REQUEST_TIMEOUT_MS: "soon" }, "REQUEST_TIMEOUT_MS"],
+  ])("refuses %s, naming the variable and not its value", (_, bindings, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(bindings);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.variable)).toContain(variable);
+    expect(JSON.stringify((error as ConfigError).issues)).not.toContain("u:p@");
+  });
+});

@@ -1,0 +1,30 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import "./test/stack.ts";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Node-side tools: the local stack's servers (proxy, sink, database helpers).
+        test: { name: "node", include: ["scripts/**/*.test.ts"], environment: "node" },
+      },
+      {
+        // The Worker: unit and integration tests inside workerd, against the real stack.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: { ENVIRONMENT: "test", LOG_LEVEL: "error", ...inject("stack").bindings },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts", "src/**/*.test.ts"],
+          globalSetup: ["./test/global-setup.ts"],
+        },
+      },
+    ],
+  },
+});
