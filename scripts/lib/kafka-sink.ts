@@ -84,7 +84,8 @@ export async function startKafkaSink(options: {
         mode = (await readJson(req)) as SinkMode;
         return send(res, 200, mode);
       }
-      if (req.method === "GET") return send(res, 200, { kind: "KafkaRestSink", dialects: ["v3", "v2"] });
+      if (req.method === "GET" && path === "/")
+        return send(res, 200, { kind: "KafkaRestSink", dialects: ["v3", "v2"] });
 
       const v3 = V3_PATH.exec(path);
       const v2 = V2_PATH.exec(path);
