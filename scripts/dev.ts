@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { ensureDevTenant } from "./lib/database";
 import { assertPortFree, PortBusyError } from "./lib/ports";
+import { localSecrets, mintToken } from "./lib/secrets";
 import { type Stack, startStack } from "./lib/stack";
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
@@ -73,8 +74,11 @@ async function main() {
     const credentials = await ensureDevTenant(stack.databaseUrl, tenantSlug, remembered);
     writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 });
 
+    const secrets = await localSecrets(join(dataDir, "secrets.json"));
+    const accessToken = await mintToken(secrets, { ...credentials, roles: ["admin"] });
     const vars = {
       ENVIRONMENT: "development",
+      ...secrets,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       CORS_ORIGINS: process.env.CORS_ORIGINS ?? "http://localhost:3000",
       ...stack.bindings,
@@ -99,9 +103,11 @@ async function main() {
         `  Readiness    ${url}/health/ready`,
         `  Tenant       ${credentials.tenantSlug} (${credentials.tenantId})`,
         `  API key      ${credentials.apiKey}`,
+        `  Access token ${accessToken}`,
+        "               (15 min; a new one: npm run token -- --tenant dev --role admin)",
         `  Kafka sink   ${stack.sink.url}/_sink/records`,
         "",
-        `  curl -H "X-API-Key: ${credentials.apiKey}" ${url}/health/ready`,
+        `  curl -H "X-API-Key: ${credentials.apiKey}" ${url}/api/v1/auth/me`,
         "",
       ].join("\n"),
     );

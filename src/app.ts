@@ -1,13 +1,29 @@
 // The app factory and the whole request pipeline, in order. Tests build the same app.
 import { handleError } from "./lib/errors";
-import { createRouter } from "./lib/openapi";
+import { createRouter, registerSecuritySchemes } from "./lib/openapi";
+import { authenticate } from "./middleware/auth";
+import { database } from "./middleware/database";
 import { bodySizeLimit, headerLimit, jsonOnly, requestBudget } from "./middleware/limits";
 import { requestContext } from "./middleware/request-context";
 import { routeGuard } from "./middleware/route-guard";
 import { cors, securityHeaders } from "./middleware/security";
+import { principalRoutes } from "./routes/admin/principals";
+import { tenantRoutes } from "./routes/admin/tenants";
+import { apiKeyRoutes } from "./routes/api-keys";
+import { authRoutes } from "./routes/auth";
 import { registerOpenApiDocument } from "./routes/docs/openapi";
 import { registerReference } from "./routes/docs/reference";
 import { healthRoutes } from "./routes/health";
+
+/** The only routes reachable without credentials (API.md "Authentication"). */
+const PUBLIC_ROUTES = [
+  "/health/live",
+  "/health/ready",
+  "/openapi.json",
+  "/docs",
+  "/.well-known/jwks.json",
+  "POST /api/v1/auth/token",
+];
 
 export function createApp() {
   const app = createRouter();
@@ -16,7 +32,8 @@ export function createApp() {
 
   // request → request id, trace, config, logger, access log → security headers → CORS (preflight
   // answered here, without auth) → header limit (431) → route guard (404, 405) → body media type
-  // (415) → body size (413) → request budget (504) → route
+  // (415) → body size (413) → request budget (504) → database handle → authentication (401)
+  // → route: permission (403), validation (400), handler
   app.use(requestContext());
   app.use(securityHeaders());
   app.use(cors());
@@ -25,8 +42,15 @@ export function createApp() {
   app.use(jsonOnly());
   app.use(bodySizeLimit());
   app.use(requestBudget());
+  app.use(database());
+  app.use(authenticate({ public: PUBLIC_ROUTES }));
 
   app.route("/", healthRoutes);
+  app.route("/", authRoutes);
+  app.route("/", apiKeyRoutes);
+  app.route("/", principalRoutes);
+  app.route("/", tenantRoutes);
+  registerSecuritySchemes(app);
   registerOpenApiDocument(app);
   registerReference(app);
 

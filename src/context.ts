@@ -1,6 +1,7 @@
 // The types every handler and middleware share: runtime bindings and per-request variables.
 
 import type { Database } from "./db/client";
+import type { Principal } from "./domain/auth";
 import type { Config } from "./env";
 import type { Logger } from "./lib/logger";
 import type { TraceContext } from "./lib/trace";
@@ -16,6 +17,8 @@ export interface Variables {
   /** The route template that matched (`/api/v1/events/:id`), for logs and metrics. */
   route: string;
   db: Database;
+  /** The authenticated caller; absent on public routes. */
+  principal: Principal;
   /** Set by authentication; null in logs until then. */
   tenantId: string | undefined;
   principalId: string | undefined;

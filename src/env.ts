@@ -1,5 +1,6 @@
 // The whole runtime configuration: one zod schema, parsed once per bindings object.
 import { z } from "zod";
+import type { TenantGate } from "./durable/tenant-gate";
 
 const csv = z
   .string()
@@ -18,8 +19,37 @@ const optionalString = z
   .optional()
   .transform((value) => (value === "" ? undefined : value));
 
+const jsonText = <T extends z.ZodType>(schema: T) =>
+  optionalString.pipe(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: "custom", message: "must be JSON" });
+          return z.NEVER;
+        }
+      })
+      .pipe(schema)
+      .optional(),
+  );
+
+const Jwk = z.looseObject({
+  kty: z.string(),
+  kid: z.string().min(1),
+  alg: z.enum(["RS256", "ES256", "EdDSA"]),
+});
+export type JwkConfig = z.infer<typeof Jwk>;
+
+const durableObjectNamespace = <T>() =>
+  z.custom<T>((value) => typeof value === "object" && value !== null && "idFromName" in value, {
+    message: "must be a Durable Object namespace binding",
+  });
+
 export const ConfigSchema = z
   .object({
+    TENANT_GATE: durableObjectNamespace<DurableObjectNamespace<TenantGate>>(),
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// connection string"),
@@ -34,6 +64,21 @@ export const ConfigSchema = z
     UPSTASH_REDIS_REST_TOKEN: optionalString,
     KAFKA_REST_URL: optionalString.pipe(z.url().optional()),
     KAFKA_TOPIC: z.string().min(1).default("xzepr.events"),
+    JWT_ISSUER: z.string().min(1).default("xzepr"),
+    JWT_AUDIENCE: z.string().min(1).default("xzepr-api"),
+    /** Private JWK (RS256, ES256 or EdDSA, with `kid`) that signs the tokens this service issues. */
+    JWT_SIGNING_KEY: jsonText(Jwk.extend({ d: z.string() })),
+    /** Public JWKs of earlier signing keys, still accepted and published until their tokens expire. */
+    JWT_PREVIOUS_KEYS: jsonText(z.array(Jwk)),
+    /** HS256 secret (at least 32 characters): signs when no JWT_SIGNING_KEY is set. */
+    JWT_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+    /** Remote JWKS of an external issuer whose tokens are accepted too. */
+    JWT_JWKS_URL: optionalString.pipe(z.url().optional()),
+    JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(900),
+    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(604_800),
+    /** Signs list cursors so that an altered cursor is refused. */
+    CURSOR_SECRET: z.string().min(32, "must be at least 32 characters"),
   })
   .superRefine((config, ctx) => {
     if (config.ENVIRONMENT === "production" && config.CORS_ORIGINS.includes("*")) {
@@ -48,6 +93,13 @@ export const ConfigSchema = z
         code: "custom",
         path: ["DATABASE_WS_PROXY"],
         message: "the local WebSocket proxy is for development and tests only",
+      });
+    }
+    if (!config.JWT_SIGNING_KEY && !config.JWT_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_SIGNING_KEY"],
+        message: "set JWT_SIGNING_KEY (or JWT_SECRET) to issue and verify tokens",
       });
     }
     if (Boolean(config.UPSTASH_REDIS_REST_URL) !== Boolean(config.UPSTASH_REDIS_REST_TOKEN)) {

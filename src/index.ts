@@ -2,6 +2,8 @@
 import { createApp } from "./app";
 import type { Bindings } from "./context";
 
+export { TenantGate } from "./durable/tenant-gate";
+
 const app = createApp();
 
 export default {

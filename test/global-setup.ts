@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../scripts/lib/ports";
 import { startPostgres } from "../scripts/lib/postgres";
+import { newSecrets } from "../scripts/lib/secrets";
 import { startStack } from "../scripts/lib/stack";
 import { startWsProxy } from "../scripts/lib/ws-proxy";
 import type { TestStack } from "./stack";
@@ -56,7 +57,7 @@ export async function setup(project: TestProject) {
   });
 
   const stack: TestStack = {
-    bindings: main.bindings,
+    bindings: { ...main.bindings, ...(await newSecrets("ES256")) },
     outageBindings: {
       DATABASE_URL: outage.url,
       DATABASE_WS_PROXY: outageProxy.address,

@@ -1,9 +1,10 @@
 // The request pipeline (API.md "Envelope" and "Headers"): every malformed request gets its status
 // and the envelope; every response gets the request id, trace and security headers.
 import { createRoute, z } from "@hono/zod-openapi";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { errorResponses, jsonBody } from "../src/lib/openapi";
+import { createTenant } from "./fixtures";
 import { call, callApp, expectError } from "./helpers";
 
 /** The real app plus routes that exercise body handling, slowness and crashes. */
@@ -28,11 +29,17 @@ function appWithTestRoutes() {
   return app;
 }
 
-const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
-  method: "POST",
-  headers: { "content-type": "application/json", ...headers },
-  body: JSON.stringify(body),
+// The test routes sit behind authentication like every non-public route.
+let auth: Record<string, string> = {};
+beforeAll(async () => {
+  auth = (await createTenant()).admin.headers;
 });
+const authed = (init: RequestInit = {}): RequestInit => ({
+  ...init,
+  headers: { ...auth, ...(init.headers as object) },
+});
+const json = (body: unknown): RequestInit =>
+  authed({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe("routing", () => {
   it("answers 404 NOT_FOUND for an unknown path", async () => {
@@ -69,11 +76,11 @@ describe("bodies", () => {
   });
 
   it("answers 400 BAD_REQUEST for malformed JSON", async () => {
-    const response = await callApp(app, "/__test/echo", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: '{"name": "a",',
-    });
+    const response = await callApp(
+      app,
+      "/__test/echo",
+      authed({ method: "POST", headers: { "content-type": "application/json" }, body: '{"name": "a",' }),
+    );
     await expectError(response, 400, "BAD_REQUEST");
   });
 
@@ -102,7 +109,7 @@ describe("bodies", () => {
 
   it("needs no Content-Type on a POST without a body (then validation speaks)", async () => {
     const error = await expectError(
-      await callApp(app, "/__test/echo", { method: "POST" }),
+      await callApp(app, "/__test/echo", authed({ method: "POST" })),
       400,
       "VALIDATION_FAILED",
     );
@@ -148,12 +155,12 @@ describe("headers and budgets", () => {
   });
 
   it("answers 504 TIMEOUT when the request outlives its budget", async () => {
-    const response = await callApp(app, "/__test/slow", {}, { REQUEST_TIMEOUT_MS: "50" });
+    const response = await callApp(app, "/__test/slow", authed(), { REQUEST_TIMEOUT_MS: "50" });
     await expectError(response, 504, "TIMEOUT");
   });
 
   it("answers a thrown error with 500 INTERNAL and nothing but the request id", async () => {
-    const response = await callApp(app, "/__test/crash");
+    const response = await callApp(app, "/__test/crash", authed());
     const text = await response.clone().text();
     expect(text).not.toMatch(/secret|db\.internal|at |stack/i);
     const error = await expectError(response, 500, "INTERNAL");

@@ -61,3 +61,27 @@ export const apiKeys = pgTable(
     index("api_keys_tenant_id_idx").on(table.tenantId, table.id.desc()),
   ],
 );
+
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    /** Every token issued by rotation from one grant shares a family; reuse revokes the family. */
+    familyId: text("family_id").notNull(),
+    subjectType: text("subject_type", { enum: ["principal", "api_key"] }).notNull(),
+    subjectId: text("subject_id").notNull(),
+    roles: text("roles").array().notNull(),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("refresh_tokens_token_hash_key").on(table.tokenHash),
+    index("refresh_tokens_family_idx").on(table.tenantId, table.familyId),
+  ],
+);

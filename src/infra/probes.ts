@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { openDatabase } from "../db/client";
 import type { DependencyCheck } from "../domain/health";
 import type { Config } from "../env";
+import { gateFor } from "./gate";
 
 export function dependencyChecks(
   config: Config,
@@ -52,6 +53,12 @@ export function dependencyChecks(
           }
         : {}),
     },
-    durable_objects: { required: true },
+    // A round trip to a TenantGate that touches its storage.
+    durable_objects: {
+      required: true,
+      probe: async () => {
+        await gateFor(config, "health-check").ping();
+      },
+    },
   };
 }

@@ -1,6 +1,8 @@
 // OpenAPI building blocks: the router factory, the named error component, and error responses.
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
+import type { Permission } from "../domain/permissions";
+import { requirePermission } from "../middleware/auth";
 import { ApiError, type ErrorCode } from "./errors";
 
 export const ErrorSchema = z
@@ -68,6 +70,23 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   };
 }
 
+export const SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
+
+/**
+ * A route that needs a permission: authorization middleware, security schemes, 401/403 responses
+ * and the permission itself in the document (`x-required-permission`).
+ */
+export function protectedRoute<const R extends RouteConfig>(permission: Permission, route: R) {
+  return createRoute({
+    ...route,
+    security: SECURITY,
+    "x-required-permission": permission,
+    description: `${route.description ? `${route.description}\n\n` : ""}Requires the \`${permission}\` permission.`,
+    middleware: [requirePermission(permission)] as const,
+    responses: { ...route.responses, ...errorResponses(401, 403) },
+  });
+}
+
 /** A router whose validation failures answer 400 VALIDATION_FAILED with one detail per issue. */
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
@@ -84,3 +103,18 @@ export function createRouter() {
 }
 
 export type AppRouter = ReturnType<typeof createRouter>;
+
+export function registerSecuritySchemes(app: AppRouter) {
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Access token from POST /api/v1/auth/token",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyAuth", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "xzepr_ followed by 64 hex characters",
+  });
+}

@@ -1,7 +1,13 @@
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/env";
 
-const base = { DATABASE_URL: "postgres://u:p@db.example/x" };
+const base = {
+  DATABASE_URL: "postgres://u:p@db.example/x",
+  TENANT_GATE: env.TENANT_GATE,
+  JWT_SECRET: "s".repeat(32),
+  CURSOR_SECRET: "c".repeat(32),
+};
 
 describe("loadConfig", () => {
   it("applies defaults", () => {
@@ -32,6 +38,11 @@ describe("loadConfig", () => {
       "UPSTASH_REDIS_REST_TOKEN",
     ],
     ["a non-numeric timeout", { ...base, REQUEST_TIMEOUT_MS: "soon" }, "REQUEST_TIMEOUT_MS"],
+    ["no way to sign tokens", { ...base, JWT_SECRET: undefined }, "JWT_SIGNING_KEY"],
+    ["a short JWT secret", { ...base, JWT_SECRET: "short" }, "JWT_SECRET"],
+    ["a signing key that is not JSON", { ...base, JWT_SIGNING_KEY: "{nope" }, "JWT_SIGNING_KEY"],
+    ["a missing cursor secret", { ...base, CURSOR_SECRET: undefined }, "CURSOR_SECRET"],
+    ["a missing Durable Object binding", { ...base, TENANT_GATE: undefined }, "TENANT_GATE"],
   ])("refuses %s, naming the variable and not its value", (_, bindings, variable) => {
     let error: unknown;
     try {

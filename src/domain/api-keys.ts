@@ -1,0 +1,100 @@
+// API keys of a tenant: created by admins, shown once, stored as SHA-256, revocable, may expire.
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { ulid } from "ulidx";
+import { openDatabase } from "../db/client";
+import { apiKeys } from "../db/schema";
+import type { Config } from "../env";
+import { gateFor } from "../infra/gate";
+import { ApiError } from "../lib/errors";
+import { newApiKeySecret } from "./api-key-secret";
+import type { ServiceContext } from "./context";
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export function apiKeyView(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    roles: row.roles,
+    created_at: row.createdAt.toISOString(),
+    expires_at: row.expiresAt?.toISOString() ?? null,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+const live = (ctx: ServiceContext) => and(eq(apiKeys.tenantId, ctx.tenantId), isNull(apiKeys.revokedAt));
+
+export async function createApiKey(
+  ctx: ServiceContext,
+  input: { name: string; roles: string[]; expiresAt?: Date | undefined },
+) {
+  if (input.expiresAt && input.expiresAt <= ctx.now) {
+    throw new ApiError(400, "VALIDATION_FAILED", "The request is invalid.", {
+      details: [{ path: "expires_at", message: "must be in the future" }],
+    });
+  }
+  const secret = await newApiKeySecret();
+  const [row] = await ctx.db
+    .insert(apiKeys)
+    .values({
+      id: ulid(),
+      tenantId: ctx.tenantId,
+      createdBy: ctx.principal.type === "principal" ? ctx.principal.id : null,
+      name: input.name,
+      prefix: secret.prefix,
+      keyHash: secret.hash,
+      roles: input.roles,
+      expiresAt: input.expiresAt ?? null,
+    })
+    .returning();
+  return { row: row as ApiKeyRow, key: secret.key };
+}
+
+export async function getApiKey(ctx: ServiceContext, id: string): Promise<ApiKeyRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(apiKeys)
+    .where(and(live(ctx), eq(apiKeys.id, id)));
+  if (!row) throw new ApiError(404, "NOT_FOUND", "No such API key.");
+  return row;
+}
+
+export function listApiKeys(ctx: ServiceContext, page: { limit: number; after?: string }) {
+  return ctx.db
+    .select()
+    .from(apiKeys)
+    .where(and(live(ctx), page.after ? lt(apiKeys.id, page.after) : undefined))
+    .orderBy(desc(apiKeys.id))
+    .limit(page.limit);
+}
+
+/** Revokes at once: the gate refuses the key (and tokens issued from it) from now on. */
+export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<void> {
+  const row = await getApiKey(ctx, id);
+  await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "api_key", id: row.id, active: false }]);
+  await ctx.db
+    .update(apiKeys)
+    .set({ revokedAt: ctx.now })
+    .where(and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.id, id)));
+}
+
+// Key id → last time this isolate wrote last_used_at: one write a minute per key at most.
+const touched = new Map<string, number>();
+
+/** Records the key's use off the hot path (hand the promise to waitUntil), on its own connection. */
+export async function touchApiKey(config: Config, tenantId: string, id: string, now: Date): Promise<void> {
+  const last = touched.get(id) ?? 0;
+  if (now.getTime() - last < 60_000) return;
+  touched.set(id, now.getTime());
+  if (touched.size > 10_000) touched.clear();
+  const { db, close } = openDatabase(config);
+  try {
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: now })
+      .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)));
+  } finally {
+    await close();
+  }
+}

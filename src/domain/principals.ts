@@ -1,0 +1,120 @@
+// Principals of a tenant (people and services that authenticate with tokens), managed by admins.
+import { and, desc, eq, lt } from "drizzle-orm";
+import { ulid } from "ulidx";
+import type { Database } from "../db/client";
+import { apiKeys, principals, tenants } from "../db/schema";
+import { gateFor } from "../infra/gate";
+import { ApiError } from "../lib/errors";
+import type { Principal } from "./auth";
+import { isUniqueViolation, type ServiceContext } from "./context";
+import { permissionsFor } from "./permissions";
+
+export type PrincipalRow = typeof principals.$inferSelect;
+
+export function principalView(row: PrincipalRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    roles: row.roles,
+    enabled: row.enabled,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+const notFound = () => new ApiError(404, "NOT_FOUND", "No such principal.");
+const duplicate = () =>
+  new ApiError(409, "CONFLICT", "A principal with this name already exists in the tenant.");
+
+export async function createPrincipal(
+  ctx: ServiceContext,
+  input: { name: string; roles: string[]; enabled: boolean },
+) {
+  try {
+    const [row] = await ctx.db
+      .insert(principals)
+      .values({
+        id: ulid(),
+        tenantId: ctx.tenantId,
+        name: input.name,
+        roles: input.roles,
+        enabled: input.enabled,
+      })
+      .returning();
+    return row as PrincipalRow;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicate();
+    throw error;
+  }
+}
+
+export async function getPrincipal(ctx: ServiceContext, id: string): Promise<PrincipalRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(principals)
+    .where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)));
+  if (!row) throw notFound();
+  return row;
+}
+
+export function listPrincipals(ctx: ServiceContext, page: { limit: number; after?: string }) {
+  return ctx.db
+    .select()
+    .from(principals)
+    .where(and(eq(principals.tenantId, ctx.tenantId), page.after ? lt(principals.id, page.after) : undefined))
+    .orderBy(desc(principals.id))
+    .limit(page.limit);
+}
+
+export async function updatePrincipal(
+  ctx: ServiceContext,
+  id: string,
+  changes: { name?: string | undefined; roles?: string[] | undefined; enabled?: boolean | undefined },
+) {
+  try {
+    const [row] = await ctx.db
+      .update(principals)
+      .set({ ...changes, updatedAt: ctx.now })
+      .where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)))
+      .returning();
+    if (!row) throw notFound();
+    // Disabling takes effect at once, for tokens already issued too.
+    await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: row.enabled }]);
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicate();
+    throw error;
+  }
+}
+
+export async function deletePrincipal(ctx: ServiceContext, id: string): Promise<void> {
+  await getPrincipal(ctx, id);
+  await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: false }]);
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .update(apiKeys)
+      .set({ createdBy: null })
+      .where(and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.createdBy, id)));
+    await tx.delete(principals).where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)));
+  });
+}
+
+/** GET /auth/me: the caller's name and tenant come from the database, the rest from the credential. */
+export async function describeCaller(db: Database, caller: Principal) {
+  const [tenant] = await db
+    .select({ id: tenants.id, slug: tenants.slug })
+    .from(tenants)
+    .where(eq(tenants.id, caller.tenantId));
+  const table = caller.type === "api_key" ? apiKeys : principals;
+  const [subject] = await db
+    .select({ name: table.name })
+    .from(table)
+    .where(and(eq(table.tenantId, caller.tenantId), eq(table.id, caller.id)));
+  if (!tenant || !subject) throw new ApiError(401, "UNAUTHENTICATED", "Valid credentials are required.");
+  return {
+    principal: { id: caller.id, name: subject.name, roles: caller.roles },
+    tenant,
+    permissions: permissionsFor(caller.roles),
+    auth: caller.auth,
+  };
+}

@@ -1,0 +1,102 @@
+// Tenants, managed by platform admins: enable/disable, quota and rate-limit settings.
+import { z } from "@hono/zod-openapi";
+import { desc, eq, lt } from "drizzle-orm";
+import { ulid } from "ulidx";
+import type { Database } from "../db/client";
+import { tenants } from "../db/schema";
+import type { Config } from "../env";
+import { gateFor } from "../infra/gate";
+import { ApiError } from "../lib/errors";
+import { isUniqueViolation } from "./context";
+
+const perMinute = z.number().int().min(1).max(1_000_000);
+
+export const TenantSettings = z
+  .strictObject({
+    /** Events accepted per calendar month (UTC); absent → unlimited. */
+    event_quota_per_month: z.number().int().min(0).optional(),
+    /** Requests per minute per tier, overriding the defaults (anonymous 10, authenticated 100, admin 1000). */
+    rate_limits: z
+      .strictObject({ anonymous: perMinute, authenticated: perMinute, admin: perMinute })
+      .partial()
+      .optional(),
+    /** Concurrent requests in flight before 503 OVERLOADED. */
+    max_in_flight: z.number().int().min(1).max(10_000).optional(),
+    deny_ips: z.array(z.string().max(64)).max(1_000).optional(),
+    deny_principals: z.array(z.string().max(64)).max(1_000).optional(),
+  })
+  .openapi("TenantSettings");
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+export type TenantRow = typeof tenants.$inferSelect;
+
+export function tenantView(row: TenantRow) {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    enabled: row.enabled,
+    settings: row.settings as TenantSettings,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+const duplicate = () => new ApiError(409, "CONFLICT", "A tenant with this slug already exists.");
+
+export interface PlatformContext {
+  db: Database;
+  config: Config;
+  now: Date;
+}
+
+export async function createTenant(
+  ctx: PlatformContext,
+  input: { slug: string; name: string; enabled: boolean; settings: TenantSettings },
+) {
+  try {
+    const [row] = await ctx.db
+      .insert(tenants)
+      .values({ id: ulid(), ...input })
+      .returning();
+    return row as TenantRow;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicate();
+    throw error;
+  }
+}
+
+export async function getTenant(ctx: PlatformContext, id: string): Promise<TenantRow> {
+  const [row] = await ctx.db.select().from(tenants).where(eq(tenants.id, id));
+  if (!row) throw new ApiError(404, "NOT_FOUND", "No such tenant.");
+  return row;
+}
+
+export function listTenants(ctx: PlatformContext, page: { limit: number; after?: string }) {
+  return ctx.db
+    .select()
+    .from(tenants)
+    .where(page.after ? lt(tenants.id, page.after) : undefined)
+    .orderBy(desc(tenants.id))
+    .limit(page.limit);
+}
+
+export async function updateTenant(
+  ctx: PlatformContext,
+  id: string,
+  changes: {
+    name?: string | undefined;
+    enabled?: boolean | undefined;
+    settings?: TenantSettings | undefined;
+  },
+) {
+  const [row] = await ctx.db
+    .update(tenants)
+    .set({ ...changes, updatedAt: ctx.now })
+    .where(eq(tenants.id, id))
+    .returning();
+  if (!row) throw new ApiError(404, "NOT_FOUND", "No such tenant.");
+  // A disabled tenant is refused at once, its valid tokens included.
+  await gateFor(ctx.config, id).setSubjects([{ kind: "tenant", id, active: row.enabled }]);
+  return row;
+}

@@ -1,0 +1,9 @@
+// The tenant's TenantGate Durable Object, addressed by tenant id.
+import type { TenantGate } from "../durable/tenant-gate";
+import type { Config } from "../env";
+
+export type Gate = DurableObjectStub<TenantGate>;
+
+export function gateFor(config: Config, tenantId: string): Gate {
+  return config.TENANT_GATE.get(config.TENANT_GATE.idFromName(tenantId));
+}

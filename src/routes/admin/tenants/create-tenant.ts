@@ -1,0 +1,27 @@
+import { z } from "@hono/zod-openapi";
+import { createTenant, tenantView } from "../../../domain/tenants";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../../lib/openapi";
+import { platformContext, withEtag } from "../../http";
+import { CreateTenant, TenantSchema } from "./schemas";
+
+const route = protectedRoute("tenants:admin", {
+  method: "post",
+  path: "/api/v1/admin/tenants",
+  tags: ["Platform"],
+  summary: "Create a tenant",
+  request: { body: jsonBody(CreateTenant) },
+  responses: {
+    201: {
+      description: "Created",
+      content: { "application/json": { schema: z.object({ data: TenantSchema }) } },
+    },
+    ...errorResponses(400, 409, 413, 415, 429),
+  },
+});
+
+export const registerCreateTenant = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const row = await createTenant(platformContext(c), c.req.valid("json"));
+    const { body, etag } = await withEtag(c, tenantView(row));
+    return c.json(body, 201, { ETag: etag });
+  });

@@ -1,0 +1,28 @@
+import { listTenants, tenantView } from "../../../domain/tenants";
+import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
+import { listSchema, PageQuery } from "../../../lib/pagination";
+import { afterCursor, listPage, platformContext } from "../../http";
+import { TenantSchema } from "./schemas";
+
+const route = protectedRoute("tenants:admin", {
+  method: "get",
+  path: "/api/v1/admin/tenants",
+  tags: ["Platform"],
+  summary: "List all tenants, newest first",
+  request: { query: PageQuery },
+  responses: {
+    200: {
+      description: "A page of tenants",
+      content: { "application/json": { schema: listSchema(TenantSchema) } },
+    },
+    ...errorResponses(400, 429),
+  },
+});
+
+export const registerListTenants = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const { page_size, cursor } = c.req.valid("query");
+    const after = await afterCursor(c, cursor);
+    const rows = await listTenants(platformContext(c), { limit: page_size + 1, ...(after ? { after } : {}) });
+    return c.json(await listPage(c, rows.map(tenantView), page_size), 200);
+  });

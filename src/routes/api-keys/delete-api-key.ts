@@ -1,0 +1,18 @@
+import { revokeApiKey } from "../../domain/api-keys";
+import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
+import { IdParam, serviceContext } from "../http";
+
+const route = protectedRoute("api_keys:admin", {
+  method: "delete",
+  path: "/api/v1/api-keys/{id}",
+  tags: ["API keys"],
+  summary: "Revoke an API key, at once (tokens issued from it stop working too)",
+  request: { params: IdParam },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(400, 404, 429) },
+});
+
+export const registerDeleteApiKey = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    await revokeApiKey(serviceContext(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,31 @@
+import { z } from "@hono/zod-openapi";
+import { apiKeyView, getApiKey } from "../../domain/api-keys";
+import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
+import { IdParam, serviceContext, withEtag } from "../http";
+import { ApiKeySchema } from "./schemas";
+
+const route = protectedRoute("api_keys:admin", {
+  method: "get",
+  path: "/api/v1/api-keys/{id}",
+  tags: ["API keys"],
+  summary: "Get an API key (never its secret)",
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: "The key",
+      content: { "application/json": { schema: z.object({ data: ApiKeySchema }) } },
+    },
+    304: { description: "Not modified (If-None-Match)" },
+    ...errorResponses(400, 404, 429),
+  },
+});
+
+export const registerGetApiKey = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const { body, etag, notModified } = await withEtag(
+      c,
+      apiKeyView(await getApiKey(serviceContext(c), c.req.valid("param").id)),
+    );
+    if (notModified) return c.body(null, 304, { ETag: etag });
+    return c.json(body, 200, { ETag: etag });
+  });

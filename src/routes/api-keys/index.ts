@@ -1,0 +1,11 @@
+import { createRouter } from "../../lib/openapi";
+import { registerCreateApiKey } from "./create-api-key";
+import { registerDeleteApiKey } from "./delete-api-key";
+import { registerGetApiKey } from "./get-api-key";
+import { registerListApiKeys } from "./list-api-keys";
+
+export const apiKeyRoutes = createRouter();
+registerCreateApiKey(apiKeyRoutes);
+registerListApiKeys(apiKeyRoutes);
+registerGetApiKey(apiKeyRoutes);
+registerDeleteApiKey(apiKeyRoutes);

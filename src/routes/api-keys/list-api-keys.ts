@@ -1,0 +1,28 @@
+import { apiKeyView, listApiKeys } from "../../domain/api-keys";
+import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
+import { listSchema, PageQuery } from "../../lib/pagination";
+import { afterCursor, listPage, serviceContext } from "../http";
+import { ApiKeySchema } from "./schemas";
+
+const route = protectedRoute("api_keys:admin", {
+  method: "get",
+  path: "/api/v1/api-keys",
+  tags: ["API keys"],
+  summary: "List the tenant's API keys (never their secrets), newest first",
+  request: { query: PageQuery },
+  responses: {
+    200: {
+      description: "A page of keys",
+      content: { "application/json": { schema: listSchema(ApiKeySchema) } },
+    },
+    ...errorResponses(400, 429),
+  },
+});
+
+export const registerListApiKeys = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const { page_size, cursor } = c.req.valid("query");
+    const after = await afterCursor(c, cursor);
+    const rows = await listApiKeys(serviceContext(c), { limit: page_size + 1, ...(after ? { after } : {}) });
+    return c.json(await listPage(c, rows.map(apiKeyView), page_size), 200);
+  });

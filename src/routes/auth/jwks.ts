@@ -1,0 +1,26 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { publicJwks } from "../../infra/jwt";
+import { type AppRouter, errorResponses } from "../../lib/openapi";
+
+const route = createRoute({
+  method: "get",
+  path: "/.well-known/jwks.json",
+  tags: ["Auth"],
+  summary: "Public keys that verify this service's access tokens (current and previous kid)",
+  responses: {
+    200: {
+      description: "JSON Web Key Set",
+      content: {
+        "application/json": {
+          schema: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).openapi("Jwks"),
+        },
+      },
+    },
+    ...errorResponses(),
+  },
+});
+
+export const registerJwks = (app: AppRouter) =>
+  app.openapi(route, async (c) =>
+    c.json(await publicJwks(c.get("config")), 200, { "Cache-Control": "public, max-age=300" }),
+  );

@@ -1,0 +1,24 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { revokeToken } from "../../domain/tokens";
+import { type AppRouter, errorResponses, jsonBody, SECURITY } from "../../lib/openapi";
+
+const route = createRoute({
+  method: "post",
+  path: "/api/v1/auth/revoke",
+  tags: ["Auth"],
+  summary: "Revoke an access token (until it expires) or a refresh token (its whole family)",
+  description:
+    "RFC 7009: answers 204 for unknown tokens too. Only tokens of the caller's tenant are affected.",
+  security: SECURITY,
+  request: {
+    body: jsonBody(z.strictObject({ token: z.string().min(1).max(4096) }).openapi("RevokeRequest")),
+  },
+  responses: { 204: { description: "Revoked (or unknown)" }, ...errorResponses(400, 401, 413, 415, 429) },
+});
+
+export const registerRevoke = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const deps = { config: c.get("config"), db: c.get("db"), now: Math.floor(Date.now() / 1000) };
+    await revokeToken(deps, c.get("principal"), c.req.valid("json").token);
+    return c.body(null, 204);
+  });

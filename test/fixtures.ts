@@ -1,0 +1,102 @@
+// Test tenants, principals, API keys and tokens, written straight into the real test database.
+import { env } from "cloudflare:test";
+import { importJWK, SignJWT } from "jose";
+import { ulid } from "ulidx";
+import { openDatabase } from "../src/db/client";
+import { apiKeys, principals, tenants } from "../src/db/schema";
+import { newApiKeySecret } from "../src/domain/api-key-secret";
+import type { Role } from "../src/domain/permissions";
+import { loadConfig } from "../src/env";
+import { signAccessToken } from "../src/infra/jwt";
+
+export const config = () => loadConfig(env);
+
+export async function withDb<T>(work: (db: ReturnType<typeof openDatabase>["db"]) => Promise<T>): Promise<T> {
+  const handle = openDatabase(config());
+  try {
+    return await work(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface Actor {
+  id: string;
+  token: string;
+  headers: { authorization: string };
+}
+
+export interface TenantFixture {
+  id: string;
+  slug: string;
+  admin: Actor;
+  writer: Actor;
+  reader: Actor;
+  /** An admin API key. */
+  apiKey: { id: string; key: string; headers: { "x-api-key": string } };
+  /** Another principal with the role, created on demand. */
+  actor(role: Role): Promise<Actor>;
+}
+
+export async function tokenFor(tenantId: string, principalId: string, roles: string[]): Promise<string> {
+  return signAccessToken(
+    config(),
+    { sub: principalId, jti: ulid(), tid: tenantId, roles, sty: "principal" },
+    Math.floor(Date.now() / 1000),
+  );
+}
+
+async function createActor(tenantId: string, role: Role): Promise<Actor> {
+  const id = ulid();
+  await withDb((db) => db.insert(principals).values({ id, tenantId, name: `${role}-${id}`, roles: [role] }));
+  const token = await tokenFor(tenantId, id, [role]);
+  return { id, token, headers: { authorization: `Bearer ${token}` } };
+}
+
+export async function createTenant(): Promise<TenantFixture> {
+  const id = ulid();
+  const slug = `t-${id.toLowerCase()}`;
+  await withDb((db) => db.insert(tenants).values({ id, slug, name: slug }));
+  const secret = await newApiKeySecret();
+  const keyId = ulid();
+  await withDb((db) =>
+    db.insert(apiKeys).values({
+      id: keyId,
+      tenantId: id,
+      name: "fixture admin key",
+      prefix: secret.prefix,
+      keyHash: secret.hash,
+      roles: ["admin"],
+    }),
+  );
+  const [admin, writer, reader] = await Promise.all([
+    createActor(id, "admin"),
+    createActor(id, "writer"),
+    createActor(id, "reader"),
+  ]);
+  return {
+    id,
+    slug,
+    admin,
+    writer,
+    reader,
+    apiKey: { id: keyId, key: secret.key, headers: { "x-api-key": secret.key } },
+    actor: (role) => createActor(id, role),
+  };
+}
+
+/** A token with any claims and header, signed with the test signing key (or another key). */
+export async function forgeToken(
+  claims: Record<string, unknown>,
+  options: { header?: Record<string, unknown>; key?: CryptoKey | Uint8Array } = {},
+): Promise<string> {
+  const jwk = JSON.parse(env.JWT_SIGNING_KEY as string) as { kid: string; alg: string };
+  const key = options.key ?? ((await importJWK(jwk, jwk.alg)) as CryptoKey);
+  return new SignJWT(claims).setProtectedHeader({ alg: jwk.alg, kid: jwk.kid, ...options.header }).sign(key);
+}
+
+export const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: JSON.stringify(body),
+});
