@@ -1,0 +1,99 @@
+// The whole service on this machine: the local stack, the dev tenant and `wrangler dev`.
+// Used by `npm run dev` and by `npm run bench`.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { type DevCredentials, ensureDevTenant } from "./database";
+import { assertPortFree } from "./ports";
+import { localSecrets, mintToken } from "./secrets";
+import { type Stack, startStack } from "./stack";
+
+export const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "..", "..");
+
+export interface DevServerOptions {
+  dataDir: string;
+  port: number;
+  pgPort: number;
+  proxyPort: number;
+  sinkPort: number;
+  databaseUrl?: string | undefined;
+  tenantSlug: string;
+  vars?: Record<string, string>;
+  printSink?: boolean;
+  /** Where wrangler's own output goes. */
+  wranglerOutput: "inherit" | "ignore";
+  log: (message: string) => void;
+}
+
+export interface DevServer {
+  url: string;
+  stack: Stack;
+  credentials: DevCredentials;
+  accessToken: string;
+  /** Resolves with wrangler's exit code if it stops on its own. */
+  exited: Promise<number>;
+  stop(): Promise<void>;
+}
+
+function wranglerBin(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+}
+
+async function waitForLive(url: string, child: ChildProcess): Promise<void> {
+  for (let attempt = 0; attempt < 240; attempt++) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/live`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error("wrangler dev did not answer /health/live within 120 s");
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  await assertPortFree(options.port, "wrangler dev", "PORT");
+  const stack = await startStack({ ...options, persistent: true });
+  let wrangler: ChildProcess | undefined;
+  const stop = async () => {
+    if (wrangler && wrangler.exitCode === null && wrangler.signalCode === null) {
+      const exited = new Promise((resolve) => wrangler?.once("exit", resolve));
+      wrangler.kill("SIGINT");
+      const forced = setTimeout(() => wrangler?.kill("SIGKILL"), 5_000);
+      await exited;
+      clearTimeout(forced);
+    }
+    await stack.stop();
+  };
+  try {
+    const credentialsFile = join(options.dataDir, "dev-credentials.json");
+    const remembered = existsSync(credentialsFile)
+      ? (JSON.parse(readFileSync(credentialsFile, "utf8")) as { apiKey?: string }).apiKey
+      : undefined;
+    const credentials = await ensureDevTenant(stack.databaseUrl, options.tenantSlug, remembered);
+    writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 });
+    const secrets = await localSecrets(join(options.dataDir, "secrets.json"));
+    const accessToken = await mintToken(secrets, { ...credentials, roles: ["admin"] });
+
+    const vars = { ENVIRONMENT: "development", ...secrets, ...stack.bindings, ...options.vars };
+    const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(options.port)];
+    args.push("--persist-to", join(options.dataDir, "wrangler"), "--show-interactive-dev-session=false");
+    for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+    wrangler = spawn(process.execPath, args, {
+      cwd: ROOT,
+      stdio: ["ignore", options.wranglerOutput, options.wranglerOutput],
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    });
+    const child = wrangler;
+    const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
+    const url = `http://127.0.0.1:${options.port}`;
+    await waitForLive(url, child);
+    return { url, stack, credentials, accessToken, exited, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
