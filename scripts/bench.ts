@@ -24,10 +24,18 @@ const { values } = parseArgs({
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 
+interface BenchContext {
+  url: string;
+  apiKey: string;
+  token: string;
+  receiverId: string;
+  groupedReceiverId: string;
+}
+
 interface Scenario {
   name: string;
   what: string;
-  request: (server: { url: string; apiKey: string; token: string }) => {
+  request: (server: BenchContext) => {
     path: string;
     method?: "GET" | "POST";
     headers?: Record<string, string>;
@@ -54,7 +62,59 @@ const scenarios: Scenario[] = [
     what: "X-API-Key (isolate cache hit) + TenantGate status + permission, refused by validation as above",
     request: ({ apiKey }) => ({ path: "/api/v1/api-keys?page_size=0", headers: { "x-api-key": apiKey } }),
   },
+  {
+    name: "ingest",
+    what: "POST /api/v1/events: auth, schema validation, event + outbox row in one transaction (receiver in no group)",
+    request: ({ token, receiverId }) => eventRequest(token, receiverId),
+  },
+  {
+    name: "ingest-group",
+    what: "POST /api/v1/events for a receiver in a 3-member group: completion decided in the same transaction",
+    request: ({ token, groupedReceiverId }) => eventRequest(token, groupedReceiverId),
+  },
 ];
+
+function eventRequest(token: string, receiverId: string) {
+  const body = {
+    name: "bench",
+    version: "1.0.0",
+    release: "1",
+    platform_id: "linux-amd64",
+    package: "rpm",
+    payload: { size: 42, tag: "bench" },
+    success: true,
+    event_receiver_id: receiverId,
+  };
+  return {
+    path: "/api/v1/events",
+    method: "POST" as const,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  };
+}
+
+/** A receiver, and one that belongs to a 3-member group, made through the API. */
+async function seed(url: string, apiKey: string) {
+  const post = async (path: string, body: unknown) => {
+    const response = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { data: { id: string } }).data.id;
+  };
+  const schema = {
+    type: "object",
+    properties: { size: { type: "integer" }, tag: { type: "string" } },
+    required: ["size"],
+  };
+  const receiver = (name: string) => post("/api/v1/receivers", { name, type: "bench", version: "1", schema });
+  const receiverId = await receiver("plain");
+  const members = [await receiver("member-1"), await receiver("member-2"), await receiver("member-3")];
+  await post("/api/v1/groups", { name: "bench", type: "release", version: "1", event_receiver_ids: members });
+  return { receiverId, groupedReceiverId: members[0] as string };
+}
 
 interface Measured {
   name: string;
@@ -66,11 +126,7 @@ interface Measured {
   unexpected: number;
 }
 
-async function measure(
-  url: string,
-  scenario: Scenario,
-  server: { url: string; apiKey: string; token: string },
-) {
+async function measure(url: string, scenario: Scenario, server: BenchContext) {
   const { path, ...rest } = scenario.request(server);
   const options = { url: `${url}${path}`, connections, ...rest };
   await autocannon({ ...options, duration: 2 }); // warm-up: isolates, key imports, caches
@@ -126,7 +182,13 @@ async function main() {
     log: (message) => console.error(`[bench] ${message}`),
   });
   try {
-    const context = { url: server.url, apiKey: server.credentials.apiKey, token: server.accessToken };
+    const apiKey = server.credentials.apiKey;
+    const context = {
+      url: server.url,
+      apiKey,
+      token: server.accessToken,
+      ...(await seed(server.url, apiKey)),
+    };
     const chosen = values.only ? new Set(["noop", ...values.only.split(",")]) : undefined;
     const results: Measured[] = [];
     for (const scenario of scenarios.filter((item) => !chosen || chosen.has(item.name))) {

@@ -1,8 +1,9 @@
 // The app factory and the whole request pipeline, in order. Tests build the same app.
 import { handleError } from "./lib/errors";
-import { createRouter, registerSecuritySchemes } from "./lib/openapi";
-import { authenticate } from "./middleware/auth";
+import { createRouter, ROUTE_PERMISSIONS, registerSecuritySchemes } from "./lib/openapi";
+import { authenticate, authorize } from "./middleware/auth";
 import { database } from "./middleware/database";
+import { idempotency } from "./middleware/idempotency";
 import { bodySizeLimit, headerLimit, jsonOnly, requestBudget } from "./middleware/limits";
 import { requestContext } from "./middleware/request-context";
 import { routeGuard } from "./middleware/route-guard";
@@ -13,7 +14,10 @@ import { apiKeyRoutes } from "./routes/api-keys";
 import { authRoutes } from "./routes/auth";
 import { registerOpenApiDocument } from "./routes/docs/openapi";
 import { registerReference } from "./routes/docs/reference";
+import { eventRoutes } from "./routes/events";
+import { groupRoutes } from "./routes/groups";
 import { healthRoutes } from "./routes/health";
+import { receiverRoutes } from "./routes/receivers";
 
 /** The only routes reachable without credentials (API.md "Authentication"). */
 const PUBLIC_ROUTES = [
@@ -33,7 +37,8 @@ export function createApp() {
   // request → request id, trace, config, logger, access log → security headers → CORS (preflight
   // answered here, without auth) → header limit (431) → route guard (404, 405) → body media type
   // (415) → body size (413) → request budget (504) → database handle → authentication (401)
-  // → route: permission (403), validation (400), handler
+  // → permission (403) → Idempotency-Key on POST (replay, 409, 422) → route: validation (400),
+  // handler
   app.use(requestContext());
   app.use(securityHeaders());
   app.use(cors());
@@ -44,12 +49,17 @@ export function createApp() {
   app.use(requestBudget());
   app.use(database());
   app.use(authenticate({ public: PUBLIC_ROUTES }));
+  app.use(authorize(ROUTE_PERMISSIONS));
+  app.use(idempotency());
 
   app.route("/", healthRoutes);
   app.route("/", authRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", principalRoutes);
   app.route("/", tenantRoutes);
+  app.route("/", receiverRoutes);
+  app.route("/", eventRoutes);
+  app.route("/", groupRoutes);
   registerSecuritySchemes(app);
   registerOpenApiDocument(app);
   registerReference(app);

@@ -1,6 +1,7 @@
-// The Workers runtime entry: wires the app to the runtime, nothing more.
+// The Workers runtime entry: wires the app and the cron jobs to the runtime, nothing more.
 import { createApp } from "./app";
 import type { Bindings } from "./context";
+import { runScheduled } from "./jobs/scheduled";
 
 export { TenantGate } from "./durable/tenant-gate";
 
@@ -8,4 +9,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled: (controller, env, ctx) => ctx.waitUntil(runScheduled(env, new Date(controller.scheduledTime))),
 } satisfies ExportedHandler<Bindings>;

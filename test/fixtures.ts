@@ -8,6 +8,7 @@ import { newApiKeySecret } from "../src/domain/api-key-secret";
 import type { Role } from "../src/domain/permissions";
 import { loadConfig } from "../src/env";
 import { signAccessToken } from "../src/infra/jwt";
+import { call } from "./helpers";
 
 export const config = () => loadConfig(env);
 
@@ -100,3 +101,68 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
   headers: { "content-type": "application/json", ...headers },
   body: JSON.stringify(body),
 });
+
+/** A receiver created through the API; its schema requires a numeric `size` unless given. */
+export async function createReceiver(
+  tenant: TenantFixture,
+  overrides: Partial<{ name: string; type: string; version: string; schema: Record<string, unknown> }> = {},
+): Promise<{ id: string; fingerprint: string }> {
+  const response = await call(
+    "/api/v1/receivers",
+    json(
+      {
+        name: overrides.name ?? `receiver-${ulid()}`,
+        type: overrides.type ?? "ci.test",
+        version: overrides.version ?? "1.0.0",
+        schema: overrides.schema ?? {
+          type: "object",
+          properties: { size: { type: "integer" }, tag: { type: "string" } },
+          required: ["size"],
+        },
+      },
+      tenant.writer.headers,
+    ),
+  );
+  if (response.status !== 201)
+    throw new Error(`receiver not created: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { data: { id: string; fingerprint: string } }).data;
+}
+
+export interface ArtifactEvent {
+  name: string;
+  version: string;
+  release: string;
+  platform_id: string;
+  package: string;
+}
+
+export function artifact(overrides: Partial<ArtifactEvent> = {}): ArtifactEvent {
+  return {
+    name: "foo",
+    version: "1.4.2",
+    release: "1",
+    platform_id: "linux-amd64",
+    package: "rpm",
+    ...overrides,
+  };
+}
+
+export async function postEvent(
+  tenant: TenantFixture,
+  receiverId: string,
+  options: { success?: boolean; key?: ArtifactEvent; payload?: Record<string, unknown> } = {},
+): Promise<Response> {
+  return call(
+    "/api/v1/events",
+    json(
+      {
+        ...(options.key ?? artifact()),
+        description: "test event",
+        payload: options.payload ?? { size: 1 },
+        success: options.success ?? true,
+        event_receiver_id: receiverId,
+      },
+      tenant.writer.headers,
+    ),
+  );
+}

@@ -1,6 +1,16 @@
 // Drizzle schema. Every table holding tenant data carries tenant_id; indexes lead with it.
 import { sql } from "drizzle-orm";
-import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
@@ -83,5 +93,197 @@ export const refreshTokens = pgTable(
   (table) => [
     uniqueIndex("refresh_tokens_token_hash_key").on(table.tokenHash),
     index("refresh_tokens_family_idx").on(table.tenantId, table.familyId),
+  ],
+);
+
+export const eventReceivers = pgTable(
+  "event_receivers",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    name: text("name").notNull(),
+    type: text("type").notNull(),
+    version: text("version").notNull(),
+    description: text("description").notNull().default(""),
+    schema: jsonb("schema").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex("event_receivers_identity_key").on(table.tenantId, table.name, table.type, table.version),
+    index("event_receivers_tenant_id_idx").on(table.tenantId, table.id.desc()),
+  ],
+);
+
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    eventReceiverId: text("event_receiver_id")
+      .notNull()
+      .references(() => eventReceivers.id),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    release: text("release").notNull(),
+    platformId: text("platform_id").notNull(),
+    package: text("package").notNull(),
+    description: text("description").notNull().default(""),
+    payload: jsonb("payload").notNull(),
+    success: boolean("success").notNull(),
+    createdAt: createdAt(),
+    /** The principal (or API key) that posted it. */
+    createdBy: text("created_by").notNull(),
+    requestId: text("request_id").notNull(),
+  },
+  (table) => [
+    index("events_tenant_id_idx").on(table.tenantId, table.id.desc()),
+    index("events_tenant_receiver_idx").on(table.tenantId, table.eventReceiverId, table.id.desc()),
+    // The artifact key: group completion looks up each member's latest event by it.
+    index("events_tenant_artifact_idx").on(
+      table.tenantId,
+      table.eventReceiverId,
+      table.name,
+      table.version,
+      table.release,
+      table.platformId,
+      table.package,
+      table.id.desc(),
+    ),
+    index("events_tenant_name_idx").on(table.tenantId, table.name, table.id.desc()),
+  ],
+);
+
+export const receiverGroups = pgTable(
+  "receiver_groups",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    name: text("name").notNull(),
+    type: text("type").notNull(),
+    version: text("version").notNull(),
+    description: text("description").notNull().default(""),
+    enabled: boolean("enabled").notNull().default(true),
+    fingerprint: text("fingerprint").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex("receiver_groups_identity_key").on(table.tenantId, table.name, table.type, table.version),
+    index("receiver_groups_tenant_id_idx").on(table.tenantId, table.id.desc()),
+  ],
+);
+
+export const groupMembers = pgTable(
+  "group_members",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    groupId: text("group_id")
+      .notNull()
+      .references(() => receiverGroups.id, { onDelete: "cascade" }),
+    eventReceiverId: text("event_receiver_id")
+      .notNull()
+      .references(() => eventReceivers.id),
+  },
+  (table) => [
+    primaryKey({ columns: [table.groupId, table.eventReceiverId] }),
+    index("group_members_receiver_idx").on(table.tenantId, table.eventReceiverId),
+  ],
+);
+
+/**
+ * Whether a group is currently complete for an artifact key. Its row is locked by every event
+ * that may change it, so concurrent events are serialized per (group, key) and exactly one of
+ * them records a completion.
+ */
+export const groupKeyStates = pgTable(
+  "group_key_states",
+  {
+    tenantId: text("tenant_id").notNull(),
+    groupId: text("group_id")
+      .notNull()
+      .references(() => receiverGroups.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    release: text("release").notNull(),
+    platformId: text("platform_id").notNull(),
+    package: text("package").notNull(),
+    complete: boolean("complete").notNull().default(false),
+  },
+  (table) => [
+    primaryKey({
+      columns: [table.groupId, table.name, table.version, table.release, table.platformId, table.package],
+    }),
+  ],
+);
+
+export const groupCompletions = pgTable(
+  "group_completions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    groupId: text("group_id")
+      .notNull()
+      .references(() => receiverGroups.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    release: text("release").notNull(),
+    platformId: text("platform_id").notNull(),
+    package: text("package").notNull(),
+    eventIds: text("event_ids").array().notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("group_completions_group_idx").on(table.tenantId, table.groupId, table.id.desc())],
+);
+
+/** Transactional outbox: written with the fact it announces, published to Kafka afterwards. */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    topic: text("topic").notNull(),
+    key: text("key").notNull(),
+    /** The CloudEvent (API.md "Kafka message"). */
+    value: jsonb("value").notNull(),
+    headers: jsonb("headers").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lastError: text("last_error"),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("outbox_pending_idx").on(table.nextAttemptAt).where(sql`${table.publishedAt} is null`)],
+);
+
+/** Idempotency-Key records: the first completed response per (tenant, principal, key), 24 h. */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    tenantId: text("tenant_id").notNull(),
+    principalId: text("principal_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    /** Null while the first request is still running. */
+    responseStatus: integer("response_status"),
+    responseHeaders: jsonb("response_headers"),
+    responseBody: text("response_body"),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tenantId, table.principalId, table.key] }),
+    index("idempotency_keys_expires_idx").on(table.expiresAt),
   ],
 );

@@ -12,10 +12,13 @@ export interface ServiceContext {
   now: Date;
 }
 
-/** True when a database error is a unique-constraint violation (PostgreSQL 23505). */
-export function isUniqueViolation(error: unknown): boolean {
+/** True when a database error (or its cause) has this PostgreSQL SQLSTATE. */
+export function hasSqlState(error: unknown, state: "23505" | "23503"): boolean {
   for (let current = error; current; current = (current as { cause?: unknown }).cause) {
-    if ((current as { code?: unknown }).code === "23505") return true;
+    if ((current as { code?: unknown }).code === state) return true;
   }
   return false;
 }
+
+/** A unique-constraint violation. */
+export const isUniqueViolation = (error: unknown) => hasSqlState(error, "23505");

@@ -2,7 +2,6 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import type { Permission } from "../domain/permissions";
-import { requirePermission } from "../middleware/auth";
 import { ApiError, type ErrorCode } from "./errors";
 
 export const ErrorSchema = z
@@ -72,17 +71,23 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
 
 export const SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
 
+/** Method + route template → the permission it needs; read by the `authorize` middleware. */
+export const ROUTE_PERMISSIONS = new Map<string, Permission>();
+
 /**
- * A route that needs a permission: authorization middleware, security schemes, 401/403 responses
- * and the permission itself in the document (`x-required-permission`).
+ * A route that needs a permission: registered for the `authorize` middleware, and shown in the
+ * document with its security schemes, 401/403 responses and `x-required-permission`.
  */
 export function protectedRoute<const R extends RouteConfig>(permission: Permission, route: R) {
+  ROUTE_PERMISSIONS.set(
+    `${route.method.toUpperCase()} ${route.path.replace(/\{(\w+)\}/g, ":$1")}`,
+    permission,
+  );
   return createRoute({
     ...route,
     security: SECURITY,
     "x-required-permission": permission,
     description: `${route.description ? `${route.description}\n\n` : ""}Requires the \`${permission}\` permission.`,
-    middleware: [requirePermission(permission)] as const,
     responses: { ...route.responses, ...errorResponses(401, 403) },
   });
 }

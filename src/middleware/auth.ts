@@ -53,12 +53,15 @@ export function authenticate(options: { public: string[] }) {
   });
 }
 
-/** 403 unless the caller's roles grant the permission. Declared on each route. */
-export function requirePermission(permission: Permission) {
+/**
+ * 403 unless the caller's roles grant the permission the route declared (`protectedRoute`).
+ * Routes without one (`/auth/me`, `/auth/revoke`) are open to any authenticated caller.
+ */
+export function authorize(permissions: ReadonlyMap<string, Permission>) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const principal = c.get("principal");
-    if (!principal) throw unauthenticated(false);
-    if (!permissionsFor(principal.roles).includes(permission)) {
+    const permission = permissions.get(`${c.req.method === "HEAD" ? "GET" : c.req.method} ${c.get("route")}`);
+    if (principal && permission && !permissionsFor(principal.roles).includes(permission)) {
       c.get("logger").info("auth denied", { reason: "missing_permission", permission });
       throw new ApiError(403, "FORBIDDEN", `This operation needs the ${permission} permission.`);
     }

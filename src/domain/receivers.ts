@@ -1,0 +1,125 @@
+// Event receivers: typed destinations whose JSON Schema every event payload must satisfy.
+import { and, desc, eq, lt } from "drizzle-orm";
+import { ulid } from "ulidx";
+import { eventReceivers } from "../db/schema";
+import { ApiError } from "../lib/errors";
+import { hasSqlState, isUniqueViolation, type ServiceContext } from "./context";
+import { receiverFingerprint } from "./fingerprint";
+import { checkSchemaDocument } from "./json-schema";
+
+export type ReceiverRow = typeof eventReceivers.$inferSelect;
+
+export function receiverView(row: ReceiverRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    version: row.version,
+    description: row.description,
+    schema: row.schema as Record<string, unknown>,
+    fingerprint: row.fingerprint,
+    created_at: row.createdAt.toISOString(),
+  };
+}
+
+const notFound = () => new ApiError(404, "NOT_FOUND", "No such event receiver.");
+
+export interface NewReceiver {
+  name: string;
+  type: string;
+  version: string;
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+export async function createReceiver(ctx: ServiceContext, input: NewReceiver): Promise<ReceiverRow> {
+  const problems = checkSchemaDocument(input.schema);
+  if (problems.length > 0) {
+    throw new ApiError(400, "VALIDATION_FAILED", "The schema is not a valid JSON Schema.", {
+      details: problems,
+    });
+  }
+  try {
+    const [row] = await ctx.db
+      .insert(eventReceivers)
+      .values({ id: ulid(), tenantId: ctx.tenantId, ...input, fingerprint: await receiverFingerprint(input) })
+      .returning();
+    return row as ReceiverRow;
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ApiError(
+        409,
+        "CONFLICT",
+        "An event receiver with this name, type and version already exists.",
+      );
+    }
+    throw error;
+  }
+}
+
+export async function getReceiver(ctx: ServiceContext, id: string): Promise<ReceiverRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(eventReceivers)
+    .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, id)));
+  if (!row) throw notFound();
+  return row;
+}
+
+export interface ReceiverFilter {
+  name?: string | undefined;
+  type?: string | undefined;
+  version?: string | undefined;
+}
+
+export function listReceivers(
+  ctx: ServiceContext,
+  filter: ReceiverFilter,
+  page: { limit: number; after?: string | undefined },
+) {
+  return ctx.db
+    .select()
+    .from(eventReceivers)
+    .where(
+      and(
+        eq(eventReceivers.tenantId, ctx.tenantId),
+        filter.name !== undefined ? eq(eventReceivers.name, filter.name) : undefined,
+        filter.type !== undefined ? eq(eventReceivers.type, filter.type) : undefined,
+        filter.version !== undefined ? eq(eventReceivers.version, filter.version) : undefined,
+        page.after ? lt(eventReceivers.id, page.after) : undefined,
+      ),
+    )
+    .orderBy(desc(eventReceivers.id))
+    .limit(page.limit);
+}
+
+/** Only the description may change: name, type, version and schema are the receiver's identity. */
+export async function updateReceiver(ctx: ServiceContext, id: string, changes: { description: string }) {
+  const [row] = await ctx.db
+    .update(eventReceivers)
+    .set({ description: changes.description, updatedAt: ctx.now })
+    .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, id)))
+    .returning();
+  if (!row) throw notFound();
+  return row;
+}
+
+/** 409 while any event or group references the receiver (the foreign keys decide). */
+export async function deleteReceiver(ctx: ServiceContext, id: string): Promise<void> {
+  try {
+    const deleted = await ctx.db
+      .delete(eventReceivers)
+      .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, id)))
+      .returning({ id: eventReceivers.id });
+    if (deleted.length === 0) throw notFound();
+  } catch (error) {
+    if (hasSqlState(error, "23503")) {
+      throw new ApiError(
+        409,
+        "CONFLICT",
+        "The event receiver is referenced by events or groups and cannot be deleted.",
+      );
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from "@hono/zod-openapi";
+import { createEvent, eventView } from "../../domain/events";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
+import { formatTraceparent } from "../../lib/trace";
+import { serviceContext, withEtag } from "../http";
+import { CreateEvent, EventSchema } from "./schemas";
+
+const route = protectedRoute("events:write", {
+  method: "post",
+  path: "/api/v1/events",
+  tags: ["Events"],
+  summary: "Record an event; its payload must satisfy the receiver's schema",
+  description:
+    "Stored with its outbox message and any group completion it causes, in one transaction: the completion exists when this returns.",
+  request: { body: jsonBody(CreateEvent) },
+  responses: {
+    201: {
+      description: "Created",
+      content: { "application/json": { schema: z.object({ data: EventSchema }) } },
+    },
+    ...errorResponses(400, 404, 409, 413, 415, 422, 429),
+  },
+});
+
+export const registerCreateEvent = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const ctx = {
+      ...serviceContext(c),
+      requestId: c.get("requestId"),
+      traceparent: formatTraceparent(c.get("trace")),
+    };
+    const { event } = await createEvent(ctx, c.req.valid("json"));
+    const { body, etag } = await withEtag(c, eventView(event));
+    return c.json(body, 201, { ETag: etag, Location: `/api/v1/events/${event.id}` });
+  });

@@ -1,0 +1,9 @@
+import { createRouter } from "../../lib/openapi";
+import { registerCreateEvent } from "./create-event";
+import { registerGetEvent } from "./get-event";
+import { registerListEvents } from "./list-events";
+
+export const eventRoutes = createRouter();
+registerCreateEvent(eventRoutes);
+registerGetEvent(eventRoutes);
+registerListEvents(eventRoutes);

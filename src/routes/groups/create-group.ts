@@ -1,0 +1,29 @@
+import { z } from "@hono/zod-openapi";
+import { createGroup, groupView } from "../../domain/groups";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
+import { serviceContext, withEtag } from "../http";
+import { CreateGroup, GroupSchema } from "./schemas";
+
+const route = protectedRoute("groups:write", {
+  method: "post",
+  path: "/api/v1/groups",
+  tags: ["Receiver groups"],
+  summary: "Create a receiver group; every member must be an event receiver of the tenant",
+  description:
+    "An id that is not an event receiver of the tenant → 400 naming it; a duplicate (name, type, version) → 409.",
+  request: { body: jsonBody(CreateGroup) },
+  responses: {
+    201: {
+      description: "Created",
+      content: { "application/json": { schema: z.object({ data: GroupSchema }) } },
+    },
+    ...errorResponses(400, 409, 413, 415, 422, 429),
+  },
+});
+
+export const registerCreateGroup = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const row = await createGroup(serviceContext(c), c.req.valid("json"));
+    const { body, etag } = await withEtag(c, groupView(row));
+    return c.json(body, 201, { ETag: etag, Location: `/api/v1/groups/${row.id}` });
+  });

@@ -1,0 +1,22 @@
+import { deleteGroup, getGroup, groupView } from "../../domain/groups";
+import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
+import { checkIfMatch, IdParam, serviceContext } from "../http";
+
+const route = protectedRoute("groups:write", {
+  method: "delete",
+  path: "/api/v1/groups/{id}",
+  tags: ["Receiver groups"],
+  summary: "Delete a receiver group with its membership and completion history",
+  description: "Honours If-Match (412 on mismatch).",
+  request: { params: IdParam },
+  responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404, 412, 429) },
+});
+
+export const registerDeleteGroup = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const ctx = serviceContext(c);
+    const { id } = c.req.valid("param");
+    await checkIfMatch(c, async () => groupView(await getGroup(ctx, id)));
+    await deleteGroup(ctx, id);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,29 @@
+import { z } from "@hono/zod-openapi";
+import { getGroup, groupView } from "../../domain/groups";
+import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
+import { IdParam, serviceContext, withEtag } from "../http";
+import { GroupSchema } from "./schemas";
+
+const route = protectedRoute("groups:read", {
+  method: "get",
+  path: "/api/v1/groups/{id}",
+  tags: ["Receiver groups"],
+  summary: "Get a receiver group with its member receivers",
+  request: { params: IdParam },
+  responses: {
+    200: {
+      description: "The group",
+      content: { "application/json": { schema: z.object({ data: GroupSchema }) } },
+    },
+    304: { description: "Not modified (If-None-Match)" },
+    ...errorResponses(400, 404, 429),
+  },
+});
+
+export const registerGetGroup = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const row = await getGroup(serviceContext(c), c.req.valid("param").id);
+    const { body, etag, notModified } = await withEtag(c, groupView(row));
+    if (notModified) return c.body(null, 304, { ETag: etag });
+    return c.json(body, 200, { ETag: etag });
+  });

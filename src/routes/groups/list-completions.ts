@@ -1,0 +1,31 @@
+import { completionView, listCompletions } from "../../domain/groups";
+import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
+import { listSchema } from "../../lib/pagination";
+import { afterCursor, IdParam, listPage, serviceContext } from "../http";
+import { CompletionQuery, CompletionSchema } from "./schemas";
+
+const route = protectedRoute("groups:read", {
+  method: "get",
+  path: "/api/v1/groups/{id}/completions",
+  tags: ["Receiver groups"],
+  summary: "List the completions recorded for a group, newest first, filtered by artifact key",
+  request: { params: IdParam, query: CompletionQuery },
+  responses: {
+    200: {
+      description: "A page of completions",
+      content: { "application/json": { schema: listSchema(CompletionSchema) } },
+    },
+    ...errorResponses(400, 404, 429),
+  },
+});
+
+export const registerListCompletions = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const { page_size, cursor, ...filter } = c.req.valid("query");
+    const after = await afterCursor(c, cursor);
+    const rows = await listCompletions(serviceContext(c), c.req.valid("param").id, filter, {
+      limit: page_size + 1,
+      after,
+    });
+    return c.json(await listPage(c, rows.map(completionView), page_size), 200);
+  });

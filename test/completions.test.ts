@@ -1,0 +1,166 @@
+// Group completion (API.md "Completion rule"): exactly one completion per transition to
+// all-green for an artifact key, even when the last events arrive concurrently.
+import { and, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { groupCompletions, outbox } from "../src/db/schema";
+import {
+  artifact,
+  createReceiver,
+  createTenant,
+  json,
+  postEvent,
+  type TenantFixture,
+  withDb,
+} from "./fixtures";
+import { call } from "./helpers";
+
+async function createGroup(tenant: TenantFixture, members: string[], enabled = true): Promise<string> {
+  const response = await call(
+    "/api/v1/groups",
+    json(
+      {
+        name: `g-${crypto.randomUUID()}`,
+        type: "release",
+        version: "1",
+        enabled,
+        event_receiver_ids: members,
+      },
+      tenant.writer.headers,
+    ),
+  );
+  if (response.status !== 201)
+    throw new Error(`group not created: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { data: { id: string } }).data.id;
+}
+
+const completionsOf = (tenantId: string, groupId: string) =>
+  withDb((db) =>
+    db
+      .select()
+      .from(groupCompletions)
+      .where(and(eq(groupCompletions.tenantId, tenantId), eq(groupCompletions.groupId, groupId))),
+  );
+
+async function receivers(tenant: TenantFixture, count: number) {
+  return Promise.all(
+    Array.from({ length: count }, () => createReceiver(tenant).then((receiver) => receiver.id)),
+  );
+}
+
+async function expectCreated(response: Promise<Response>) {
+  const settled = await response;
+  expect(settled.status).toBe(201);
+  return ((await settled.json()) as { data: { id: string } }).data.id;
+}
+
+describe("group completion", () => {
+  it("completes once when every member's latest event for the key succeeded, with an outbox message", async () => {
+    const tenant = await createTenant();
+    const [a, b] = (await receivers(tenant, 2)) as [string, string];
+    const group = await createGroup(tenant, [a, b]);
+    const first = await expectCreated(postEvent(tenant, a));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(0);
+    const second = await expectCreated(postEvent(tenant, b));
+
+    const [completion, ...more] = await completionsOf(tenant.id, group);
+    expect(more).toHaveLength(0);
+    expect(completion).toMatchObject({
+      name: "foo",
+      version: "1.4.2",
+      release: "1",
+      platformId: "linux-amd64",
+      package: "rpm",
+    });
+    expect(completion?.eventIds).toEqual([first, second].sort());
+    // Listed by the API by the time POST /events returned.
+    const listed = await call(`/api/v1/groups/${group}/completions`, { headers: tenant.reader.headers });
+    expect(((await listed.json()) as { data: { id: string }[] }).data.map((item) => item.id)).toEqual([
+      completion?.id,
+    ]);
+
+    const messages = await withDb((db) => db.select().from(outbox).where(eq(outbox.tenantId, tenant.id)));
+    const completed = messages.filter(
+      (message) => (message.value as { type: string }).type === "xzepr.group.completed",
+    );
+    expect(completed).toHaveLength(1);
+    expect(completed[0]?.value).toMatchObject({
+      id: completion?.id,
+      source: `xzepr/${tenant.id}/groups/${group}`,
+    });
+    expect(completed[0]?.key).toBe(`${tenant.id}:${b}`);
+
+    // More green events on a complete key record nothing new.
+    await expectCreated(postEvent(tenant, a));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(1);
+  });
+
+  it("keys completions by artifact: another version completes on its own", async () => {
+    const tenant = await createTenant();
+    const [a, b] = (await receivers(tenant, 2)) as [string, string];
+    const group = await createGroup(tenant, [a, b]);
+    await expectCreated(postEvent(tenant, a));
+    await expectCreated(postEvent(tenant, b, { key: artifact({ version: "9.9.9" }) }));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(0);
+    await expectCreated(postEvent(tenant, b));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(1);
+  });
+
+  it("records a new completion after a member fails and then succeeds again", async () => {
+    const tenant = await createTenant();
+    const [a, b] = (await receivers(tenant, 2)) as [string, string];
+    const group = await createGroup(tenant, [a, b]);
+    await expectCreated(postEvent(tenant, a));
+    await expectCreated(postEvent(tenant, b));
+    await expectCreated(postEvent(tenant, b, { success: false }));
+    await expectCreated(postEvent(tenant, a));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(1);
+    await expectCreated(postEvent(tenant, b));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(2);
+  });
+
+  it("never completes an empty or a disabled group", async () => {
+    const tenant = await createTenant();
+    const [a] = (await receivers(tenant, 1)) as [string];
+    const empty = await createGroup(tenant, []);
+    const disabled = await createGroup(tenant, [a], false);
+    await expectCreated(postEvent(tenant, a));
+    expect(await completionsOf(tenant.id, empty)).toHaveLength(0);
+    expect(await completionsOf(tenant.id, disabled)).toHaveLength(0);
+  });
+
+  it("applies membership changes to events that arrive after them", async () => {
+    const tenant = await createTenant();
+    const [a, b] = (await receivers(tenant, 2)) as [string, string];
+    const group = await createGroup(tenant, [a]);
+    const put = await call(`/api/v1/groups/${group}/receivers`, {
+      method: "PUT",
+      headers: { ...tenant.writer.headers, "content-type": "application/json" },
+      body: JSON.stringify({ event_receiver_ids: [a, b] }),
+    });
+    expect(put.status).toBe(200);
+    await expectCreated(postEvent(tenant, a));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(0);
+    await expectCreated(postEvent(tenant, b));
+    expect(await completionsOf(tenant.id, group)).toHaveLength(1);
+  });
+
+  it("emits exactly one completion when a 5-member group's last events arrive in parallel (50 rounds)", {
+    timeout: 180_000,
+  }, async () => {
+    const tenant = await createTenant();
+    const members = await receivers(tenant, 5);
+    const group = await createGroup(tenant, members);
+    for (let round = 0; round < 50; round++) {
+      const key = artifact({ version: `round-${round}` });
+      const statuses = await Promise.all(
+        members.map((member) => postEvent(tenant, member, { key }).then((r) => r.status)),
+      );
+      expect(statuses).toEqual([201, 201, 201, 201, 201]);
+      const completions = (await completionsOf(tenant.id, group)).filter(
+        (completion) => completion.version === key.version,
+      );
+      expect(completions, `round ${round}`).toHaveLength(1);
+      expect(completions[0]?.eventIds).toHaveLength(5);
+    }
+  });
+});

@@ -1,0 +1,208 @@
+import { eq } from "drizzle-orm";
+import { ulid } from "ulidx";
+import { beforeAll, describe, expect, it } from "vitest";
+import { outbox } from "../src/db/schema";
+import {
+  artifact,
+  createReceiver,
+  createTenant,
+  json,
+  postEvent,
+  type TenantFixture,
+  withDb,
+} from "./fixtures";
+import { call, expectError } from "./helpers";
+
+interface Event {
+  id: string;
+  name: string;
+  version: string;
+  release: string;
+  platform_id: string;
+  package: string;
+  success: boolean;
+  payload: Record<string, unknown>;
+  event_receiver_id: string;
+  created_by: string;
+  request_id: string;
+  created_at: string;
+}
+
+let tenant: TenantFixture;
+let receiver: { id: string };
+beforeAll(async () => {
+  tenant = await createTenant();
+  receiver = await createReceiver(tenant);
+});
+
+describe("POST /api/v1/events", () => {
+  it("stores the event with its author and request id, and its CloudEvent in the outbox", async () => {
+    const response = await call(
+      "/api/v1/events",
+      json(
+        {
+          ...artifact(),
+          description: "d",
+          payload: { size: 3 },
+          success: true,
+          event_receiver_id: receiver.id,
+        },
+        {
+          ...tenant.writer.headers,
+          "x-request-id": "req-evt-1",
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        },
+      ),
+    );
+    expect(response.status).toBe(201);
+    const { data } = (await response.json()) as { data: Event };
+    expect(data).toMatchObject({
+      ...artifact(),
+      payload: { size: 3 },
+      success: true,
+      created_by: tenant.writer.id,
+      request_id: "req-evt-1",
+    });
+
+    const [message] = await withDb((db) => db.select().from(outbox).where(eq(outbox.tenantId, tenant.id)));
+    expect(message?.key).toBe(`${tenant.id}:${receiver.id}`);
+    expect(message?.value).toMatchObject({
+      specversion: "1.0",
+      id: data.id,
+      type: "xzepr.event.created",
+      source: `xzepr/${tenant.id}/receivers/${receiver.id}`,
+      datacontenttype: "application/json",
+      dataschemaversion: 1,
+      data: { id: data.id, success: true },
+    });
+    expect(message?.headers).toMatchObject({
+      traceparent: expect.stringMatching(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/),
+      "x-request-id": "req-evt-1",
+      "x-tenant-id": tenant.id,
+    });
+  });
+
+  it("answers 400 with one detail per payload violation", async () => {
+    const response = await postEvent(tenant, receiver.id, { payload: { size: "big", tag: 5 } });
+    const error = await expectError(response, 400, "VALIDATION_FAILED");
+    expect(error.details?.map((detail) => detail.path).sort()).toEqual(["payload.size", "payload.tag"]);
+  });
+
+  it("answers 404 for an unknown receiver and another tenant's receiver", async () => {
+    await expectError(await postEvent(tenant, ulid()), 404, "NOT_FOUND");
+    const other = await createTenant();
+    const foreign = await createReceiver(other);
+    await expectError(await postEvent(tenant, foreign.id), 404, "NOT_FOUND");
+  });
+
+  it("answers 413 for a payload over 256 KiB inside a body under 1 MiB", async () => {
+    const big = await createReceiver(tenant, { schema: { type: "object" } });
+    const response = await postEvent(tenant, big.id, { payload: { blob: "x".repeat(300 * 1024) } });
+    await expectError(response, 413, "PAYLOAD_TOO_LARGE");
+  });
+
+  it.each([
+    ["a missing field", { name: undefined }],
+    ["an empty release", { release: "" }],
+    ["a non-boolean success", { success: "yes" }],
+    ["a receiver id that is not a ULID", { event_receiver_id: "r1" }],
+    ["a payload that is not an object", { payload: [1] }],
+    ["an unknown field", { colour: "red" }],
+  ])("answers 400 VALIDATION_FAILED for %s", async (_, change) => {
+    const body = {
+      ...artifact(),
+      payload: { size: 1 },
+      success: true,
+      event_receiver_id: receiver.id,
+      ...change,
+    };
+    await expectError(
+      await call("/api/v1/events", json(body, tenant.writer.headers)),
+      400,
+      "VALIDATION_FAILED",
+    );
+  });
+
+  it("needs events:write", async () => {
+    const body = { ...artifact(), payload: { size: 1 }, success: true, event_receiver_id: receiver.id };
+    await expectError(await call("/api/v1/events", json(body, tenant.reader.headers)), 403, "FORBIDDEN");
+  });
+});
+
+describe("GET /api/v1/events/{id}", () => {
+  it("gets an event with an ETag; events are immutable (405 with Allow)", async () => {
+    const { data } = (await (await postEvent(tenant, receiver.id)).json()) as { data: Event };
+    const response = await call(`/api/v1/events/${data.id}`, { headers: tenant.reader.headers });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { data: Event }).data).toEqual(data);
+    const etag = response.headers.get("etag") ?? "";
+    expect(
+      (
+        await call(`/api/v1/events/${data.id}`, {
+          headers: { ...tenant.reader.headers, "if-none-match": etag },
+        })
+      ).status,
+    ).toBe(304);
+    for (const method of ["PUT", "PATCH", "DELETE"]) {
+      const refused = await call(`/api/v1/events/${data.id}`, { method, headers: tenant.admin.headers });
+      expect(refused.headers.get("allow")).toBe("GET, HEAD");
+      await expectError(refused, 405, "METHOD_NOT_ALLOWED");
+    }
+    const other = await createTenant();
+    await expectError(
+      await call(`/api/v1/events/${data.id}`, { headers: other.admin.headers }),
+      404,
+      "NOT_FOUND",
+    );
+  });
+});
+
+describe("GET /api/v1/events", () => {
+  it("applies every filter and the time range", async () => {
+    const own = await createTenant();
+    const r1 = await createReceiver(own);
+    const r2 = await createReceiver(own);
+    const post = async (receiverId: string, key: Partial<ReturnType<typeof artifact>>, success = true) =>
+      ((await (await postEvent(own, receiverId, { key: artifact(key), success })).json()) as { data: Event })
+        .data;
+    const e1 = await post(r1.id, {});
+    const e2 = await post(r1.id, { version: "2.0.0" }, false);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const middle = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const e3 = await post(r2.id, { name: "bar", release: "2", platform_id: "darwin-arm64", package: "deb" });
+    const ids = async (query: string) =>
+      (
+        (await (await call(`/api/v1/events?${query}`, { headers: own.reader.headers })).json()) as {
+          data: Event[];
+        }
+      ).data.map((e) => e.id);
+
+    expect(await ids("")).toEqual([e3.id, e2.id, e1.id]);
+    expect(await ids(`event_receiver_id=${r1.id}`)).toEqual([e2.id, e1.id]);
+    expect(await ids("name=bar")).toEqual([e3.id]);
+    expect(await ids("version=2.0.0")).toEqual([e2.id]);
+    expect(await ids("release=2")).toEqual([e3.id]);
+    expect(await ids("platform_id=darwin-arm64")).toEqual([e3.id]);
+    expect(await ids("package=deb")).toEqual([e3.id]);
+    expect(await ids("success=false")).toEqual([e2.id]);
+    expect(await ids(`since=${encodeURIComponent(middle)}`)).toEqual([e3.id]);
+    expect(await ids(`until=${encodeURIComponent(middle)}`)).toEqual([e2.id, e1.id]);
+    // Another tenant's receiver id is just a filter: an empty list.
+    const stranger = await createTenant();
+    const foreign = await createReceiver(stranger);
+    expect(await ids(`event_receiver_id=${foreign.id}`)).toEqual([]);
+  });
+
+  it.each([
+    "page_size=0",
+    "page_size=201",
+    "success=yes",
+    "since=yesterday",
+    "event_receiver_id=x",
+    "cursor=abc.def",
+  ])("answers 400 for %s", async (query) => {
+    const response = await call(`/api/v1/events?${query}`, { headers: tenant.reader.headers });
+    expect(response.status).toBe(400);
+  });
+});
