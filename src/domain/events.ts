@@ -4,6 +4,7 @@
 import { and, asc, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import { encodeTime, ulid } from "ulidx";
 import type { Database } from "../db/client";
+import { eqIfGiven } from "../db/filters";
 import {
   eventReceivers,
   events,
@@ -278,24 +279,22 @@ export function listEvents(
   filter: EventFilter,
   page: { limit: number; after?: string | undefined },
 ) {
-  const optional = <T>(value: T | undefined, condition: (value: T) => ReturnType<typeof eq>) =>
-    value === undefined ? undefined : condition(value);
   return ctx.db
     .select()
     .from(events)
     .where(
       and(
         eq(events.tenantId, ctx.tenantId),
-        optional(filter.event_receiver_id, (value) => eq(events.eventReceiverId, value)),
-        optional(filter.name, (value) => eq(events.name, value)),
-        optional(filter.version, (value) => eq(events.version, value)),
-        optional(filter.release, (value) => eq(events.release, value)),
-        optional(filter.platform_id, (value) => eq(events.platformId, value)),
-        optional(filter.package, (value) => eq(events.package, value)),
-        optional(filter.success, (value) => eq(events.success, value)),
-        optional(filter.since, (value) => gte(events.id, firstIdAt(value))),
-        optional(filter.until, (value) => lt(events.id, firstIdAt(value))),
-        optional(page.after, (value) => lt(events.id, value)),
+        eqIfGiven(events.eventReceiverId, filter.event_receiver_id),
+        eqIfGiven(events.name, filter.name),
+        eqIfGiven(events.version, filter.version),
+        eqIfGiven(events.release, filter.release),
+        eqIfGiven(events.platformId, filter.platform_id),
+        eqIfGiven(events.package, filter.package),
+        eqIfGiven(events.success, filter.success),
+        filter.since ? gte(events.id, firstIdAt(filter.since)) : undefined,
+        filter.until ? lt(events.id, firstIdAt(filter.until)) : undefined,
+        page.after ? lt(events.id, page.after) : undefined,
       ),
     )
     .orderBy(desc(events.id))

@@ -2,6 +2,7 @@
 import { and, desc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { Database } from "../db/client";
+import { eqIfGiven } from "../db/filters";
 import { eventReceivers, groupCompletions, groupMembers, receiverGroups } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { isUniqueViolation, type ServiceContext } from "./context";
@@ -144,10 +145,10 @@ export function listGroups(ctx: ServiceContext, filter: GroupFilter, page: Page)
     .where(
       and(
         eq(receiverGroups.tenantId, ctx.tenantId),
-        filter.name !== undefined ? eq(receiverGroups.name, filter.name) : undefined,
-        filter.type !== undefined ? eq(receiverGroups.type, filter.type) : undefined,
-        filter.version !== undefined ? eq(receiverGroups.version, filter.version) : undefined,
-        filter.enabled !== undefined ? eq(receiverGroups.enabled, filter.enabled) : undefined,
+        eqIfGiven(receiverGroups.name, filter.name),
+        eqIfGiven(receiverGroups.type, filter.type),
+        eqIfGiven(receiverGroups.version, filter.version),
+        eqIfGiven(receiverGroups.enabled, filter.enabled),
         page.after ? lt(receiverGroups.id, page.after) : undefined,
       ),
     )
@@ -155,7 +156,7 @@ export function listGroups(ctx: ServiceContext, filter: GroupFilter, page: Page)
     .limit(page.limit);
 }
 
-/** Name, type and version are the group's identity (and fingerprint): only these may change. */
+/** Name, type and version are the group's identity (and fingerprint): only description and enabled change. */
 export async function updateGroup(
   ctx: ServiceContext,
   id: string,
@@ -234,11 +235,11 @@ export async function listCompletions(
       and(
         eq(groupCompletions.tenantId, ctx.tenantId),
         eq(groupCompletions.groupId, groupId),
-        filter.name !== undefined ? eq(groupCompletions.name, filter.name) : undefined,
-        filter.version !== undefined ? eq(groupCompletions.version, filter.version) : undefined,
-        filter.release !== undefined ? eq(groupCompletions.release, filter.release) : undefined,
-        filter.platform_id !== undefined ? eq(groupCompletions.platformId, filter.platform_id) : undefined,
-        filter.package !== undefined ? eq(groupCompletions.package, filter.package) : undefined,
+        eqIfGiven(groupCompletions.name, filter.name),
+        eqIfGiven(groupCompletions.version, filter.version),
+        eqIfGiven(groupCompletions.release, filter.release),
+        eqIfGiven(groupCompletions.platformId, filter.platform_id),
+        eqIfGiven(groupCompletions.package, filter.package),
         page.after ? lt(groupCompletions.id, page.after) : undefined,
       ),
     )

@@ -1,6 +1,7 @@
 // Event receivers: typed destinations whose JSON Schema every event payload must satisfy.
 import { and, desc, eq, lt } from "drizzle-orm";
 import { ulid } from "ulidx";
+import { eqIfGiven } from "../db/filters";
 import { eventReceivers } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { hasSqlState, isUniqueViolation, type ServiceContext } from "./context";
@@ -83,9 +84,9 @@ export function listReceivers(
     .where(
       and(
         eq(eventReceivers.tenantId, ctx.tenantId),
-        filter.name !== undefined ? eq(eventReceivers.name, filter.name) : undefined,
-        filter.type !== undefined ? eq(eventReceivers.type, filter.type) : undefined,
-        filter.version !== undefined ? eq(eventReceivers.version, filter.version) : undefined,
+        eqIfGiven(eventReceivers.name, filter.name),
+        eqIfGiven(eventReceivers.type, filter.type),
+        eqIfGiven(eventReceivers.version, filter.version),
         page.after ? lt(eventReceivers.id, page.after) : undefined,
       ),
     )
