@@ -1,6 +1,7 @@
 // The app factory and the whole request pipeline, in order. Tests build the same app.
 import { handleError } from "./lib/errors";
 import { createRouter, ROUTE_PERMISSIONS, registerSecuritySchemes } from "./lib/openapi";
+import { admission, type RouteRule } from "./middleware/admission";
 import { authenticate, authorize } from "./middleware/auth";
 import { database } from "./middleware/database";
 import { idempotency } from "./middleware/idempotency";
@@ -18,6 +19,7 @@ import { eventRoutes } from "./routes/events";
 import { groupRoutes } from "./routes/groups";
 import { healthRoutes } from "./routes/health";
 import { receiverRoutes } from "./routes/receivers";
+import { usageRoutes } from "./routes/usage";
 
 /** The only routes reachable without credentials (API.md "Authentication"). */
 const PUBLIC_ROUTES = [
@@ -29,6 +31,12 @@ const PUBLIC_ROUTES = [
   "POST /api/v1/auth/token",
 ];
 
+/** Rate-limit rules of single routes (the tiers apply everywhere else); `/health/*` is never limited. */
+const ROUTE_RULES: Record<string, RouteRule> = {
+  "POST /api/v1/auth/token": { limit: 20, perIp: true },
+  "POST /api/v1/events": { quota: true },
+};
+
 export function createApp() {
   const app = createRouter();
 
@@ -37,8 +45,8 @@ export function createApp() {
   // request → request id, trace, config, logger, access log → security headers → CORS (preflight
   // answered here, without auth) → header limit (431) → route guard (404, 405) → body media type
   // (415) → body size (413) → request budget (504) → database handle → authentication (401)
-  // → permission (403) → Idempotency-Key on POST (replay, 409, 422) → route: validation (400),
-  // handler
+  // → permission (403) → admission: deny lists (403), rate limit and quota (429), in-flight cap
+  // (503) → Idempotency-Key on POST (replay, 409, 422) → route: validation (400), handler
   app.use(requestContext());
   app.use(securityHeaders());
   app.use(cors());
@@ -50,6 +58,7 @@ export function createApp() {
   app.use(database());
   app.use(authenticate({ public: PUBLIC_ROUTES }));
   app.use(authorize(ROUTE_PERMISSIONS));
+  app.use(admission({ rules: ROUTE_RULES, exempt: (route) => route.startsWith("/health/") }));
   app.use(idempotency());
 
   app.route("/", healthRoutes);
@@ -60,6 +69,7 @@ export function createApp() {
   app.route("/", receiverRoutes);
   app.route("/", eventRoutes);
   app.route("/", groupRoutes);
+  app.route("/", usageRoutes);
   registerSecuritySchemes(app);
   registerOpenApiDocument(app);
   registerReference(app);

@@ -5,6 +5,7 @@ import type { Principal } from "./domain/auth";
 import type { Config } from "./env";
 import type { Logger } from "./lib/logger";
 import type { TraceContext } from "./lib/trace";
+import type { RateLimitInfo } from "./middleware/admission";
 
 /** What the runtime hands the Worker: plain variables (validated by `src/env.ts`) and, later, bindings. */
 export type Bindings = Record<string, unknown>;
@@ -17,6 +18,8 @@ export interface Variables {
   /** The route template that matched (`/api/v1/events/:id`), for logs and metrics. */
   route: string;
   db: Database;
+  /** The rate limit that applied to this request (for headers and GET /usage). */
+  rateLimit: RateLimitInfo;
   /** The authenticated caller; absent on public routes. */
   principal: Principal;
   /** Set by authentication; null in logs until then. */

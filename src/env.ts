@@ -62,6 +62,12 @@ export const ConfigSchema = z
     MAX_HEADER_BYTES: z.coerce.number().int().positive().default(8_192),
     UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url().optional()),
     UPSTASH_REDIS_REST_TOKEN: optionalString,
+    /** Past it a rate-limit call to Redis counts as failed and the TenantGate limiter decides. */
+    RATE_LIMIT_REDIS_TIMEOUT_MS: milliseconds(1_000),
+    /** How long the Redis circuit stays open before one request tries Redis again. */
+    RATE_LIMIT_BREAKER_OPEN_MS: milliseconds(30_000),
+    /** Requests of one tenant in flight at once before 503 OVERLOADED (tenant settings override). */
+    MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(200),
     KAFKA_REST_URL: optionalString.pipe(z.url().optional()),
     KAFKA_TOPIC: z.string().min(1).default("xzepr.events"),
     JWT_ISSUER: z.string().min(1).default("xzepr"),

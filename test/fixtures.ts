@@ -6,6 +6,7 @@ import { openDatabase } from "../src/db/client";
 import { apiKeys, principals, tenants } from "../src/db/schema";
 import { newApiKeySecret } from "../src/domain/api-key-secret";
 import type { Role } from "../src/domain/permissions";
+import type { TenantSettings } from "../src/domain/tenants";
 import { loadConfig } from "../src/env";
 import { signAccessToken } from "../src/infra/jwt";
 import { call } from "./helpers";
@@ -54,10 +55,18 @@ async function createActor(tenantId: string, role: Role): Promise<Actor> {
   return { id, token, headers: { authorization: `Bearer ${token}` } };
 }
 
-export async function createTenant(): Promise<TenantFixture> {
+/**
+ * Tenants of most tests get rate limits high enough never to interfere; the rate-limit tests pass
+ * `settings: {}` to get the defaults.
+ */
+export const UNLIMITED = { rate_limits: { authenticated: 1_000_000, admin: 1_000_000 } };
+
+export async function createTenant(options: { settings?: TenantSettings } = {}): Promise<TenantFixture> {
   const id = ulid();
   const slug = `t-${id.toLowerCase()}`;
-  await withDb((db) => db.insert(tenants).values({ id, slug, name: slug }));
+  await withDb((db) =>
+    db.insert(tenants).values({ id, slug, name: slug, settings: options.settings ?? UNLIMITED }),
+  );
   const secret = await newApiKeySecret();
   const keyId = ulid();
   await withDb((db) =>

@@ -1,5 +1,7 @@
 // Starts the real local stack once for the whole run: embedded PostgreSQL + WebSocket proxy +
 // migrations + Kafka REST sink, and a second PostgreSQL that tests may stop and start (outages).
+
+import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -7,8 +9,10 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../scripts/lib/ports";
 import { startPostgres } from "../scripts/lib/postgres";
+import { ensureRedisServer, startRedisServer } from "../scripts/lib/redis-server";
 import { newSecrets } from "../scripts/lib/secrets";
 import { startStack } from "../scripts/lib/stack";
+import { startUpstashBridge } from "../scripts/lib/upstash-bridge";
 import { startWsProxy } from "../scripts/lib/ws-proxy";
 import type { TestStack } from "./stack";
 
@@ -49,15 +53,30 @@ export async function setup(project: TestProject) {
   const startOutage = () => startPostgres({ dataDir: outageDir, port: outagePort, persistent: true });
   let outage = await startOutage();
   const outageProxy = await startWsProxy({ port: await freePort(), allow: [`127.0.0.1:${outagePort}`] });
+  // Real Redis behind the Upstash REST bridge, for the Upstash rate-limit path; tests may stop it.
+  ensureRedisServer((message) => console.log(`[global-setup] ${message}`));
+  const redisPort = await freePort();
+  let redis = await startRedisServer({ port: redisPort });
+  const upstash = await startUpstashBridge({
+    port: await freePort(),
+    redisUrl: redis.url,
+    token: randomUUID(),
+  });
+
   const control = await startControl({
     "POST /outage-db/stop": () => outage.stop(),
     "POST /outage-db/start": async () => {
       outage = await startOutage();
     },
+    "POST /redis/stop": () => redis.stop(),
+    "POST /redis/start": async () => {
+      redis = await startRedisServer({ port: redisPort });
+    },
   });
 
   const stack: TestStack = {
     bindings: { ...main.bindings, ...(await newSecrets("ES256")) },
+    upstashBindings: { UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token },
     outageBindings: {
       DATABASE_URL: outage.url,
       DATABASE_WS_PROXY: outageProxy.address,
@@ -70,6 +89,8 @@ export async function setup(project: TestProject) {
 
   return async () => {
     await control.close();
+    await upstash.close();
+    await redis.stop();
     await outageProxy.close();
     await outage.stop();
     await main.stop();

@@ -5,9 +5,16 @@ import type { App } from "../src/app";
 
 export const BASE = "https://xzepr.test";
 
+/** A client address of its own per request, unless the test names one (per-IP limits). */
+function withClientIp(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `test-${crypto.randomUUID()}`);
+  return { ...init, headers };
+}
+
 /** A request through the Worker exactly as deployed (SELF is the wrangler.toml `main`). */
 export function call(path: string, init?: RequestInit): Promise<Response> {
-  return SELF.fetch(`${BASE}${path}`, init);
+  return SELF.fetch(`${BASE}${path}`, withClientIp(init));
 }
 
 /** A request through an app built by the test, with bindings overridden (for configuration cases). */
@@ -18,7 +25,11 @@ export async function callApp(
   bindings: Record<string, unknown> = {},
 ) {
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`${BASE}${path}`, init), { ...env, ...bindings }, ctx);
+  const response = await app.fetch(
+    new Request(`${BASE}${path}`, withClientIp(init)),
+    { ...env, ...bindings },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }

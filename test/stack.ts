@@ -2,10 +2,12 @@
 export interface TestStack {
   /** Bindings that point the Worker at the shared test database and sink. */
   bindings: Record<string, string>;
+  /** UPSTASH_REDIS_REST_URL/TOKEN of the bridge over a real redis-server (stoppable). */
+  upstashBindings: Record<string, string>;
   /** Bindings for the database that tests may stop (see `controlUrl`). */
   outageBindings: Record<string, string>;
   sinkUrl: string;
-  /** POST /outage-db/stop, POST /outage-db/start */
+  /** POST /outage-db/stop|start, POST /redis/stop|start */
   controlUrl: string;
 }
 

@@ -8,6 +8,7 @@ import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
 import { isUniqueViolation } from "./context";
+import { forgetSettings } from "./tenant-settings";
 
 const perMinute = z.number().int().min(1).max(1_000_000);
 
@@ -98,5 +99,6 @@ export async function updateTenant(
   if (!row) throw new ApiError(404, "NOT_FOUND", "No such tenant.");
   // A disabled tenant is refused at once, its valid tokens included.
   await gateFor(ctx.config, id).setSubjects([{ kind: "tenant", id, active: row.enabled }]);
+  forgetSettings(id);
   return row;
 }

@@ -29,6 +29,41 @@ export type AccessVerdict =
   | { verdict: "deny"; reason: string }
   | { verdict: "unknown"; subjects: { kind: SubjectKind; id: string }[] };
 
+export interface RateRule {
+  /** Who is limited: `principal:<id>` or `ip:<address>`, plus the route when it has its own rule. */
+  key: string;
+  limit: number;
+  windowMs: number;
+  cost: number;
+}
+
+export interface LimitState {
+  success: boolean;
+  limit: number;
+  remaining: number;
+  /** Epoch milliseconds when the current window ends. */
+  reset: number;
+}
+
+export interface AdmitRequest {
+  /** Epoch milliseconds. */
+  now: number;
+  rateLimit?: RateRule;
+  /** Refuse when `cost` more events would pass the month's limit. */
+  quota?: { limit: number; cost: number };
+  maxInFlight?: number;
+}
+
+export type AdmitVerdict =
+  | { verdict: "admit"; inFlight: number; limit?: LimitState }
+  | { verdict: "rate_limited"; limit: LimitState }
+  | {
+      verdict: "quota_exceeded";
+      quota: { used: number; limit: number; periodEnd: number };
+      limit?: LimitState;
+    }
+  | { verdict: "overloaded"; inFlight: number; limit?: LimitState };
+
 export class TenantGate extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
 
@@ -42,6 +77,11 @@ export class TenantGate extends DurableObject<Bindings> {
       CREATE TABLE IF NOT EXISTS revocations (
         kind TEXT NOT NULL, id TEXT NOT NULL, expires_at INTEGER NOT NULL,
         PRIMARY KEY (kind, id));
+      CREATE TABLE IF NOT EXISTS rate_windows (
+        key TEXT NOT NULL, window_start INTEGER NOT NULL, count INTEGER NOT NULL,
+        PRIMARY KEY (key, window_start));
+      CREATE TABLE IF NOT EXISTS quota (
+        period_start INTEGER PRIMARY KEY, used INTEGER NOT NULL);
     `);
   }
 
@@ -114,6 +154,109 @@ export class TenantGate extends DurableObject<Bindings> {
       );
     }
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 3_600_000);
+  }
+
+  /**
+   * Admission for one request, in one round trip: the fallback rate limit (when Redis is not the
+   * limiter), the monthly event quota (for writes of events), and the in-flight cap. Nothing is
+   * counted when the request is refused; a request let in with `maxInFlight` must call `leave()`
+   * when it ends, which also counts the events it created (refused or invalid ones use no quota).
+   */
+  admit(request: AdmitRequest): AdmitVerdict {
+    const limit = request.rateLimit ? this.slidingWindow(request.rateLimit, request.now) : undefined;
+    if (limit && !limit.success) return { verdict: "rate_limited", limit };
+    if (request.quota) {
+      const quota = this.quotaState(request.now);
+      if (quota.used + request.quota.cost > request.quota.limit) {
+        return {
+          verdict: "quota_exceeded",
+          quota: { ...quota, limit: request.quota.limit },
+          ...(limit ? { limit } : {}),
+        };
+      }
+    }
+    if (request.maxInFlight !== undefined && this.inFlight >= request.maxInFlight) {
+      return { verdict: "overloaded", inFlight: this.inFlight, ...(limit ? { limit } : {}) };
+    }
+    if (limit && request.rateLimit) this.countWindow(request.rateLimit, request.now);
+    if (request.maxInFlight !== undefined) this.inFlight++;
+    return { verdict: "admit", inFlight: this.inFlight, ...(limit ? { limit } : {}) };
+  }
+
+  /** The end of an admitted request; `events` it created count against the monthly quota. */
+  leave(outcome: { events: number; now: number }): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (outcome.events > 0) this.countQuota(outcome.events, outcome.now);
+  }
+
+  /** GET /usage: the quota of the current month and what is in flight now. */
+  usage(now: number): { used: number; periodEnd: number; inFlight: number } {
+    const { used, periodEnd } = this.quotaState(now);
+    return { used, periodEnd, inFlight: this.inFlight };
+  }
+
+  // Requests in flight live in memory: a restarted object has none in flight.
+  private inFlight = 0;
+
+  /**
+   * Sliding window as @upstash/ratelimit computes it: this window's count plus the previous
+   * window's, weighted by how much of it still overlaps the last `windowMs`.
+   */
+  private slidingWindow(rule: RateRule, now: number): LimitState {
+    const current = Math.floor(now / rule.windowMs) * rule.windowMs;
+    const count = (start: number) =>
+      this.sql
+        .exec<{ count: number }>(
+          "SELECT count FROM rate_windows WHERE key = ? AND window_start = ?",
+          rule.key,
+          start,
+        )
+        .toArray()[0]?.count ?? 0;
+    const previousWeight = 1 - (now - current) / rule.windowMs;
+    const used = count(current) + Math.floor(count(current - rule.windowMs) * previousWeight);
+    const success = used + rule.cost <= rule.limit;
+    return {
+      success,
+      limit: rule.limit,
+      remaining: Math.max(0, rule.limit - used - (success ? rule.cost : 0)),
+      reset: current + rule.windowMs,
+    };
+  }
+
+  private countWindow(rule: RateRule, now: number): void {
+    const current = Math.floor(now / rule.windowMs) * rule.windowMs;
+    this.sql.exec(
+      `INSERT INTO rate_windows (key, window_start, count) VALUES (?, ?, ?)
+       ON CONFLICT (key, window_start) DO UPDATE SET count = count + excluded.count`,
+      rule.key,
+      current,
+      rule.cost,
+    );
+    // Windows older than the previous one no longer count.
+    this.sql.exec("DELETE FROM rate_windows WHERE window_start < ?", current - rule.windowMs);
+  }
+
+  private quotaState(now: number): { used: number; periodEnd: number } {
+    const date = new Date(now);
+    const periodStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+    const periodEnd = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+    const used =
+      this.sql
+        .exec<{ used: number }>("SELECT used FROM quota WHERE period_start = ?", periodStart)
+        .toArray()[0]?.used ?? 0;
+    return { used, periodEnd };
+  }
+
+  private countQuota(cost: number, now: number): void {
+    const date = new Date(now);
+    const periodStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+    this.sql.exec(
+      `INSERT INTO quota (period_start, used) VALUES (?, ?)
+       ON CONFLICT (period_start) DO UPDATE SET used = used + excluded.used`,
+      periodStart,
+      cost,
+    );
+    this.sql.exec("DELETE FROM quota WHERE period_start < ?", periodStart);
   }
 
   /** Readiness: a round trip that touches storage. */

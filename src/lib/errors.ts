@@ -88,7 +88,10 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const apiError = toApiError(error);
   const log = c.get("logger");
-  if (apiError.status >= 500) {
+  if (error instanceof ApiError) {
+    // A refusal the service chose (overloaded, timeout, …): worth a line, not a stack.
+    if (apiError.status >= 500) log?.warn("request refused", { code: apiError.code });
+  } else if (apiError.status >= 500) {
     const cause = apiError.options.cause ?? error;
     log?.error("request failed", {
       code: apiError.code,

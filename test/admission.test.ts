@@ -1,0 +1,196 @@
+// Admission: rate limits per tier and route (on the TenantGate and on real Redis through the
+// Upstash bridge), fallback when Redis dies, quota, in-flight cap, deny lists, headers.
+import { env } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { createApp } from "../src/app";
+import { createReceiver, createTenant, json, postEvent, type TenantFixture } from "./fixtures";
+import { call, callApp, expectError } from "./helpers";
+
+const usage = (headers: Record<string, string>, init: RequestInit = {}) =>
+  call("/api/v1/usage", { ...init, headers: { ...headers, ...(init.headers as object) } });
+
+async function statuses(count: number, send: () => Promise<Response>, parallel = false): Promise<number[]> {
+  if (parallel) return Promise.all(Array.from({ length: count }, () => send().then((r) => r.status)));
+  const out: number[] = [];
+  for (let index = 0; index < count; index++) out.push((await send()).status);
+  return out;
+}
+
+function tally(codes: number[]): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const code of codes) counts[code] = (counts[code] ?? 0) + 1;
+  return counts;
+}
+
+describe("rate limits on the TenantGate (no Redis configured)", () => {
+  it("lets an authenticated principal make 100 requests a minute, then answers 429 with headers", async () => {
+    const tenant = await createTenant({ settings: {} });
+    const first = await usage(tenant.reader.headers);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-ratelimit-limit")).toBe("100");
+    expect(first.headers.get("x-ratelimit-remaining")).toBe("99");
+    expect(Number(first.headers.get("x-ratelimit-reset"))).toBeGreaterThan(Date.now() / 1000);
+    const rest = await statuses(99, () => usage(tenant.reader.headers));
+    expect(tally(rest)).toEqual({ 200: 99 });
+    const refused = await usage(tenant.reader.headers);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("x-ratelimit-remaining")).toBe("0");
+    await expectError(refused, 429, "RATE_LIMITED");
+    // Per principal: another principal of the tenant is not affected.
+    expect((await usage(tenant.writer.headers)).status).toBe(200);
+  });
+
+  it("gives admins their tier, overridable per tenant", async () => {
+    const tenant = await createTenant({ settings: { rate_limits: { admin: 5, authenticated: 3 } } });
+    expect(tally(await statuses(6, () => usage(tenant.admin.headers)))).toEqual({ 200: 5, 429: 1 });
+    expect(tally(await statuses(4, () => usage(tenant.reader.headers)))).toEqual({ 200: 3, 429: 1 });
+    const defaults = await createTenant({ settings: {} });
+    expect((await usage(defaults.admin.headers)).headers.get("x-ratelimit-limit")).toBe("1000");
+  });
+
+  it("is exact under a parallel burst", async () => {
+    const tenant = await createTenant({ settings: { rate_limits: { authenticated: 10 } } });
+    expect(tally(await statuses(30, () => usage(tenant.reader.headers), true))).toEqual({ 200: 10, 429: 20 });
+  });
+
+  it("limits anonymous callers to 10 a minute per IP, and never /health", async () => {
+    const ip = { "cf-connecting-ip": "203.0.113.10" };
+    expect(tally(await statuses(11, () => call("/.well-known/jwks.json", { headers: ip })))).toEqual({
+      200: 10,
+      429: 1,
+    });
+    expect(
+      (await call("/.well-known/jwks.json", { headers: { "cf-connecting-ip": "203.0.113.11" } })).status,
+    ).toBe(200);
+    const health = await statuses(15, () => call("/health/live", { headers: ip }));
+    expect(tally(health)).toEqual({ 200: 15 });
+    expect((await call("/health/live", { headers: ip })).headers.get("x-ratelimit-limit")).toBeNull();
+  });
+
+  it("limits POST /api/v1/auth/token to 20 a minute per IP", async () => {
+    const ip = { "cf-connecting-ip": "203.0.113.20" };
+    const attempt = () =>
+      call("/api/v1/auth/token", json({ grant_type: "api_key", api_key: `xzepr_${"1".repeat(64)}` }, ip));
+    expect(tally(await statuses(21, attempt))).toEqual({ 401: 20, 429: 1 });
+  });
+});
+
+describe("rate limits on Redis (Upstash REST over a real redis-server)", () => {
+  const { upstashBindings, controlUrl } = inject("stack");
+  const app = createApp();
+  const redisApp = (path: string, headers: Record<string, string>) =>
+    callApp(app, path, { headers }, { ...upstashBindings, RATE_LIMIT_BREAKER_OPEN_MS: "300" });
+
+  it("counts exactly, also under a parallel burst", async () => {
+    const tenant = await createTenant({ settings: { rate_limits: { authenticated: 7 } } });
+    const first = await redisApp("/api/v1/usage", tenant.reader.headers);
+    expect(first.headers.get("x-ratelimit-limit")).toBe("7");
+    const burst = await statuses(20, () => redisApp("/api/v1/usage", tenant.reader.headers), true);
+    expect(tally(burst)).toEqual({ 200: 6, 429: 14 });
+    // Counted in Redis, not on the TenantGate: the Worker without Redis has counted nothing.
+    expect((await usage(tenant.reader.headers)).headers.get("x-ratelimit-remaining")).toBe("6");
+  });
+
+  it("keeps limiting on the TenantGate with no 5xx while Redis is down, and goes back to Redis", async () => {
+    const tenant = await createTenant({ settings: { rate_limits: { authenticated: 5 } } });
+    expect((await redisApp("/api/v1/usage", tenant.reader.headers)).status).toBe(200);
+    expect((await fetch(`${controlUrl}/redis/stop`, { method: "POST" })).status).toBe(204);
+    let down: number[];
+    try {
+      // The gate's own window starts empty: 5 more pass, then it refuses. Nothing fails.
+      down = await statuses(8, () => redisApp("/api/v1/usage", tenant.reader.headers));
+    } finally {
+      expect((await fetch(`${controlUrl}/redis/start`, { method: "POST" })).status).toBe(204);
+    }
+    expect(tally(down)).toEqual({ 200: 5, 429: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the circuit half-opens
+    // Exhaust another principal on the gate; Redis, back in charge, has counted none of it.
+    const other = await tenant.actor("reader");
+    expect(tally(await statuses(6, () => usage(other.headers)))).toEqual({ 200: 5, 429: 1 });
+    const back = await redisApp("/api/v1/usage", other.headers);
+    expect(back.status).toBe(200);
+    expect(back.headers.get("x-ratelimit-remaining")).toBe("4");
+  });
+});
+
+describe("quota, in-flight cap and deny lists", () => {
+  it("refuses events past the monthly quota with 429 QUOTA_EXCEEDED; refused events use none", async () => {
+    const tenant = await createTenant({
+      settings: { event_quota_per_month: 3, rate_limits: { authenticated: 1000 } },
+    });
+    const receiver = await createReceiver(tenant);
+    expect((await postEvent(tenant, receiver.id, { payload: { size: "not a number" } })).status).toBe(400);
+    expect(tally(await statuses(3, () => postEvent(tenant, receiver.id)))).toEqual({ 201: 3 });
+    // Quota is counted when the request ends (waitUntil): allow it a moment.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const refused = await postEvent(tenant, receiver.id);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    await expectError(refused, 429, "QUOTA_EXCEEDED");
+    const report = (await (await usage(tenant.reader.headers)).json()) as {
+      data: { quota: { limit: number; used: number; period_end: string } };
+    };
+    expect(report.data.quota).toMatchObject({ limit: 3, used: 3 });
+    expect(new Date(report.data.quota.period_end).getUTCDate()).toBe(1);
+  });
+
+  it("starts a new quota period at the end of the month", async () => {
+    const gate = env.TENANT_GATE as DurableObjectNamespace<import("../src/durable/tenant-gate").TenantGate>;
+    const stub = gate.get(gate.idFromName(`quota-${crypto.randomUUID()}`));
+    const november = Date.UTC(2026, 10, 30, 23, 59);
+    const december = Date.UTC(2026, 11, 1, 0, 1);
+    for (let index = 0; index < 2; index++) {
+      expect(
+        (await stub.admit({ now: november, quota: { limit: 2, cost: 1 }, maxInFlight: 10 })).verdict,
+      ).toBe("admit");
+      await stub.leave({ events: 1, now: november });
+    }
+    expect((await stub.admit({ now: november, quota: { limit: 2, cost: 1 } })).verdict).toBe(
+      "quota_exceeded",
+    );
+    expect(await stub.usage(december)).toMatchObject({ used: 0, periodEnd: Date.UTC(2027, 0, 1) });
+    expect((await stub.admit({ now: december, quota: { limit: 2, cost: 1 } })).verdict).toBe("admit");
+  });
+
+  it("answers 503 OVERLOADED past the in-flight cap, and releases every slot, failed requests too", async () => {
+    const tenant = await createTenant({
+      settings: { max_in_flight: 2, rate_limits: { authenticated: 1000 } },
+    });
+    const receiver = await createReceiver(tenant);
+    const burst = await Promise.all(Array.from({ length: 12 }, () => postEvent(tenant, receiver.id)));
+    const codes = tally(burst.map((response) => response.status));
+    expect(codes[503]).toBeGreaterThan(0);
+    expect((codes[201] ?? 0) + (codes[503] ?? 0)).toBe(12);
+    const overloaded = burst.find((response) => response.status === 503) as Response;
+    expect(overloaded.headers.get("retry-after")).toBe("1");
+    await expectError(overloaded, 503, "OVERLOADED");
+    // Failing requests (400) release their slots as well.
+    await Promise.all(
+      Array.from({ length: 4 }, () => postEvent(tenant, receiver.id, { payload: { size: "x" } })),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const report = (await (await usage(tenant.reader.headers)).json()) as { data: { in_flight: number } };
+    expect(report.data.in_flight).toBe(1); // this request
+  });
+
+  it("answers 403 to a denied IP or principal before anything else", async () => {
+    const base: TenantFixture = await createTenant();
+    const tenant = await createTenant({
+      settings: { deny_ips: ["203.0.113.99"], deny_principals: [base.writer.id] },
+    });
+    await expectError(
+      await usage({ ...tenant.reader.headers, "cf-connecting-ip": "203.0.113.99" }),
+      403,
+      "FORBIDDEN",
+    );
+    expect((await usage({ ...tenant.reader.headers, "cf-connecting-ip": "203.0.113.98" })).status).toBe(200);
+    const denied = await createTenant({ settings: {} });
+    const patched = await call(`/api/v1/admin/tenants/${denied.id}`, {
+      method: "PATCH",
+      headers: { ...(await base.actor("platform_admin")).headers, "content-type": "application/json" },
+      body: JSON.stringify({ settings: { deny_principals: [denied.writer.id] } }),
+    });
+    expect(patched.status).toBe(200);
+    await expectError(await usage(denied.writer.headers), 403, "FORBIDDEN");
+    expect((await usage(denied.reader.headers)).status).toBe(200);
+  });
+});
