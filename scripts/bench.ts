@@ -2,17 +2,23 @@
 // reported as a ratio to a no-op route measured in the same run, since this machine is shared
 // and noisy. Loopback only; each scenario is bounded in time.
 //   npm run bench -- [--duration 10] [--connections 8] [--only auth,…]
+import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { eq } from "drizzle-orm";
 import { ulid } from "ulidx";
+import { tenants } from "../src/db/schema";
 import { ConfigSchema } from "../src/env";
 import { verifyAccessToken } from "../src/infra/jwt";
-import { startDevServer } from "./lib/dev-server";
+import { withDatabase } from "./lib/database";
+import { startDevServer, startWrangler } from "./lib/dev-server";
 import { freePort } from "./lib/ports";
+import { ensureRedisServer, startRedisServer } from "./lib/redis-server";
 import { localSecrets, mintToken } from "./lib/secrets";
+import { startUpstashBridge } from "./lib/upstash-bridge";
 
 const { values } = parseArgs({
   options: {
@@ -32,9 +38,13 @@ interface BenchContext {
   groupedReceiverId: string;
 }
 
+/** Which Worker a scenario loads: the default (TenantGate limiter), rate limits off, or on Redis. */
+type Target = "main" | "off" | "redis";
+
 interface Scenario {
   name: string;
   what: string;
+  target?: Target;
   request: (server: BenchContext) => {
     path: string;
     method?: "GET" | "POST";
@@ -52,6 +62,24 @@ const scenarios: Scenario[] = [
   {
     name: "auth-jwt",
     what: "Bearer token: verify (cached key) + TenantGate status + permission, refused by validation before any database work",
+    request: ({ token }) => ({
+      path: "/api/v1/api-keys?page_size=0",
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  },
+  {
+    name: "auth-jwt-nolimit",
+    what: "auth-jwt with RATE_LIMITS=off: the same request without the rate-limit step",
+    target: "off",
+    request: ({ token }) => ({
+      path: "/api/v1/api-keys?page_size=0",
+      headers: { authorization: `Bearer ${token}` },
+    }),
+  },
+  {
+    name: "auth-jwt-redis",
+    what: "auth-jwt with the rate limit on Redis (Upstash REST bridge over redis-server) instead of the TenantGate",
+    target: "redis",
     request: ({ token }) => ({
       path: "/api/v1/api-keys?page_size=0",
       headers: { authorization: `Bearer ${token}` },
@@ -126,7 +154,7 @@ interface Measured {
   unexpected: number;
 }
 
-async function measure(url: string, scenario: Scenario, server: BenchContext) {
+async function measure(url: string, scenario: Scenario, server: BenchContext): Promise<Measured> {
   const { path, ...rest } = scenario.request(server);
   const options = { url: `${url}${path}`, connections, ...rest };
   await autocannon({ ...options, duration: 2 }); // warm-up: isolates, key imports, caches
@@ -174,6 +202,11 @@ async function verificationMedian(secretsFile: string): Promise<number> {
   return times[Math.floor(times.length / 2)] ?? Number.NaN;
 }
 
+/** The same Worker with other variables, against the same database, on a port and state of its own. */
+async function variant(dataDir: string, vars: Record<string, string>, name: string) {
+  return startWrangler({ dataDir: join(dataDir, name), port: await freePort(), vars, output: "ignore" });
+}
+
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), "xzepr-bench-"));
   const server = await startDevServer({
@@ -187,7 +220,31 @@ async function main() {
     wranglerOutput: "ignore",
     log: (message) => console.error(`[bench] ${message}`),
   });
+  const stoppers: (() => Promise<void>)[] = [];
   try {
+    // Limits high enough never to refuse the load: the bench measures the cost of the step.
+    const unlimited = { rate_limits: { anonymous: 1e9, authenticated: 1e9, admin: 1e9 } };
+    await withDatabase(server.stack.databaseUrl, (db) =>
+      db.update(tenants).set({ settings: unlimited }).where(eq(tenants.id, server.credentials.tenantId)),
+    );
+    ensureRedisServer((message) => console.error(`[bench] ${message}`));
+    const redis = await startRedisServer({ port: await freePort() });
+    stoppers.push(() => redis.stop());
+    const bridge = await startUpstashBridge({
+      port: await freePort(),
+      redisUrl: redis.url,
+      token: randomUUID(),
+    });
+    stoppers.push(() => bridge.close());
+    const off = await variant(dataDir, { ...server.vars, RATE_LIMITS: "off" }, "off");
+    stoppers.push(() => off.stop());
+    const onRedis = await variant(
+      dataDir,
+      { ...server.vars, UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token },
+      "redis",
+    );
+    stoppers.push(() => onRedis.stop());
+    const urls: Record<Target, string> = { main: server.url, off: off.url, redis: onRedis.url };
     const apiKey = server.credentials.apiKey;
     const context = {
       url: server.url,
@@ -199,7 +256,7 @@ async function main() {
     const results: Measured[] = [];
     for (const scenario of scenarios.filter((item) => !chosen || chosen.has(item.name))) {
       console.error(`[bench] ${scenario.name}: ${duration} s, ${connections} connections`);
-      results.push(await measure(server.url, scenario, context));
+      results.push(await measure(urls[scenario.target ?? "main"], scenario, context));
     }
     const baseline = results[0] as Measured;
     console.log(
@@ -221,11 +278,23 @@ async function main() {
       );
     }
     for (const scenario of scenarios) console.log(`  ${scenario.name}: ${scenario.what}`);
+    const byName = new Map(results.map((row) => [row.name, row]));
+    const without = byName.get("auth-jwt-nolimit");
+    for (const name of ["auth-jwt", "auth-jwt-redis"]) {
+      const withStep = byName.get(name);
+      if (!without || !withStep) continue;
+      const cost = without.rps / withStep.rps - 1;
+      console.log(
+        `rate-limit step (${name === "auth-jwt" ? "TenantGate" : "Redis"}): throughput ratio ${(withStep.rps / without.rps).toFixed(2)}, ` +
+          `+${(cost * 100).toFixed(0)}% cost per request, +${(withStep.mean - without.mean).toFixed(2)} ms mean latency`,
+      );
+    }
     const median = await verificationMedian(join(dataDir, "secrets.json"));
     console.log(
       `\nJWT verification with a cached key, median of 2000 in-process: ${(median * 1000).toFixed(0)} µs`,
     );
   } finally {
+    for (const stop of stoppers.reverse()) await stop();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

@@ -62,6 +62,8 @@ export const ConfigSchema = z
     MAX_HEADER_BYTES: z.coerce.number().int().positive().default(8_192),
     UPSTASH_REDIS_REST_URL: optionalString.pipe(z.url().optional()),
     UPSTASH_REDIS_REST_TOKEN: optionalString,
+    /** "off" skips the rate-limit step (behind another gateway that limits, or to measure it). */
+    RATE_LIMITS: z.enum(["enforce", "off"]).default("enforce"),
     /** Past it a rate-limit call to Redis counts as failed and the TenantGate limiter decides. */
     RATE_LIMIT_REDIS_TIMEOUT_MS: milliseconds(1_000),
     /** How long the Redis circuit stays open before one request tries Redis again. */

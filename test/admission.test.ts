@@ -75,6 +75,25 @@ describe("rate limits on the TenantGate (no Redis configured)", () => {
   });
 });
 
+describe("RATE_LIMITS=off", () => {
+  it("skips the rate-limit step only", async () => {
+    const tenant = await createTenant({
+      settings: { rate_limits: { authenticated: 1 }, deny_ips: ["203.0.113.50"] },
+    });
+    const app = createApp();
+    const off = (headers: Record<string, string>) =>
+      callApp(app, "/api/v1/usage", { headers }, { RATE_LIMITS: "off" });
+    const codes = await statuses(3, () => off(tenant.reader.headers));
+    expect(tally(codes)).toEqual({ 200: 3 });
+    expect((await off(tenant.reader.headers)).headers.get("x-ratelimit-limit")).toBeNull();
+    await expectError(
+      await off({ ...tenant.reader.headers, "cf-connecting-ip": "203.0.113.50" }),
+      403,
+      "FORBIDDEN",
+    );
+  });
+});
+
 describe("rate limits on Redis (Upstash REST over a real redis-server)", () => {
   const { upstashBindings, controlUrl } = inject("stack");
   const app = createApp();

@@ -31,6 +31,8 @@ export interface DevServer {
   stack: Stack;
   credentials: DevCredentials;
   accessToken: string;
+  /** The Worker's variables, for starting more instances against the same stack. */
+  vars: Record<string, string>;
   /** Resolves with wrangler's exit code if it stops on its own. */
   exited: Promise<number>;
   stop(): Promise<void>;
@@ -54,18 +56,55 @@ async function waitForLive(url: string, child: ChildProcess): Promise<void> {
   throw new Error("wrangler dev did not answer /health/live within 120 s");
 }
 
+export interface WranglerOptions {
+  dataDir: string;
+  port: number;
+  vars: Record<string, string>;
+  output: "inherit" | "ignore";
+}
+
+export interface Wrangler {
+  url: string;
+  /** Resolves with wrangler's exit code if it stops on its own. */
+  exited: Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** `wrangler dev` on loopback with the given variables; resolves once /health/live answers. */
+export async function startWrangler(options: WranglerOptions): Promise<Wrangler> {
+  await assertPortFree(options.port, "wrangler dev", "PORT");
+  const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(options.port)];
+  args.push("--persist-to", join(options.dataDir, "wrangler"), "--show-interactive-dev-session=false");
+  for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ["ignore", options.output, options.output],
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+  });
+  const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill("SIGINT");
+    const forced = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(forced);
+  };
+  const url = `http://127.0.0.1:${options.port}`;
+  try {
+    await waitForLive(url, child);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, exited, stop };
+}
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   await assertPortFree(options.port, "wrangler dev", "PORT");
   const stack = await startStack({ ...options, persistent: true });
-  let wrangler: ChildProcess | undefined;
+  let wrangler: Wrangler | undefined;
   const stop = async () => {
-    if (wrangler && wrangler.exitCode === null && wrangler.signalCode === null) {
-      const exited = new Promise((resolve) => wrangler?.once("exit", resolve));
-      wrangler.kill("SIGINT");
-      const forced = setTimeout(() => wrangler?.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(forced);
-    }
+    await wrangler?.stop();
     await stack.stop();
   };
   try {
@@ -77,21 +116,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     writeFileSync(credentialsFile, JSON.stringify(credentials, null, 2), { mode: 0o600 });
     const secrets = await localSecrets(join(options.dataDir, "secrets.json"));
     const accessToken = await mintToken(secrets, { ...credentials, roles: ["admin"] });
-
     const vars = { ENVIRONMENT: "development", ...secrets, ...stack.bindings, ...options.vars };
-    const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(options.port)];
-    args.push("--persist-to", join(options.dataDir, "wrangler"), "--show-interactive-dev-session=false");
-    for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
-    wrangler = spawn(process.execPath, args, {
-      cwd: ROOT,
-      stdio: ["ignore", options.wranglerOutput, options.wranglerOutput],
-      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    wrangler = await startWrangler({
+      dataDir: options.dataDir,
+      port: options.port,
+      vars,
+      output: options.wranglerOutput,
     });
-    const child = wrangler;
-    const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
-    const url = `http://127.0.0.1:${options.port}`;
-    await waitForLive(url, child);
-    return { url, stack, credentials, accessToken, exited, stop };
+    return { url: wrangler.url, stack, credentials, accessToken, vars, exited: wrangler.exited, stop };
   } catch (error) {
     await stop();
     throw error;

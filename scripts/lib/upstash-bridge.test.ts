@@ -3,10 +3,13 @@ import { Redis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "./ports";
-import { startRedisServer } from "./redis-server";
+import { ensureRedisServer, startRedisServer } from "./redis-server";
 import { startUpstashBridge } from "./upstash-bridge";
 
 const TOKEN = "bridge-test-token";
+
+// A fresh machine has no redis-server: install it (as root, from Debian) rather than skip.
+ensureRedisServer();
 
 async function startStack() {
   const server = await startRedisServer({ port: await freePort() });

@@ -4,7 +4,9 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
+import type { Principal } from "../domain/auth";
 import { settingsFor } from "../domain/tenant-settings";
+import type { TenantSettings } from "../domain/tenants";
 import type { AdmitVerdict, LimitState, RateRule } from "../durable/tenant-gate";
 import { gateFor } from "../infra/gate";
 import { limitWithRedis } from "../infra/rate-limiter";
@@ -70,76 +72,90 @@ function refusal(verdict: Exclude<AdmitVerdict, { verdict: "admit" }>, now: numb
   });
 }
 
+function tierOf(principal: Principal | undefined): Tier {
+  if (!principal) return "anonymous";
+  return principal.roles.some((role) => role === "admin" || role === "platform_admin")
+    ? "admin"
+    : "authenticated";
+}
+
+/** Redis's verdict, or undefined when the TenantGate must decide (not configured, circuit open, failing). */
+async function limitOnRedis(
+  c: Context<AppEnv>,
+  rule: RateRule,
+  now: number,
+): Promise<LimitState | undefined> {
+  const outcome = await limitWithRedis(c.get("config"), rule, now);
+  const logger = c.get("logger");
+  if (outcome.source === "unavailable") {
+    if (outcome.switched === "opened")
+      logger.warn("rate limiting falls back to the TenantGate: redis circuit opened");
+    return undefined;
+  }
+  if (outcome.source === "redis_recovered") logger.warn("rate limiting back on redis");
+  c.executionCtx.waitUntil(outcome.pending);
+  return outcome.state;
+}
+
 export function admission(options: { rules: Record<string, RouteRule>; exempt: (route: string) => boolean }) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const route = c.get("route");
     if (options.exempt(route)) return next();
     const now = Date.now();
-    const logger = c.get("logger");
-    const principal = c.get("principal");
+    const config = c.get("config");
+    const principal = c.get("principal") as Principal | undefined;
     const ip = clientIp(c);
-    const settings = principal ? await settingsFor(c.get("db"), principal.tenantId, now) : {};
+    const settings: TenantSettings = principal ? await settingsFor(c.get("db"), principal.tenantId, now) : {};
 
     if (principal && (settings.deny_ips?.includes(ip) || settings.deny_principals?.includes(principal.id))) {
-      logger.info("request denied by tenant deny list");
+      c.get("logger").info("request denied by tenant deny list");
       throw new ApiError(403, "FORBIDDEN", "Requests from this client are blocked for this tenant.");
     }
 
     const rule = options.rules[`${c.req.method} ${route}`] ?? {};
-    const tier: Tier = !principal
-      ? "anonymous"
-      : principal.roles.some((role) => role === "admin" || role === "platform_admin")
-        ? "admin"
-        : "authenticated";
-    const limit = rule.limit ?? settings.rate_limits?.[tier] ?? DEFAULT_LIMITS[tier];
+    const tier = tierOf(principal);
     const who = principal && !rule.perIp ? `principal:${principal.id}` : `ip:${ip}`;
     const rateRule: RateRule = {
+      // A route with a limit of its own counts in a bucket of its own.
       key: rule.limit ? `${who}:${c.req.method}:${route}` : who,
-      limit,
+      limit: rule.limit ?? settings.rate_limits?.[tier] ?? DEFAULT_LIMITS[tier],
       windowMs: WINDOW_MS,
       cost: rule.cost ?? 1,
     };
+    const limiting = config.RATE_LIMITS === "enforce";
+    const onRedis = limiting ? await limitOnRedis(c, rateRule, now) : undefined;
+    if (onRedis && !onRedis.success) throw refusal({ verdict: "rate_limited", limit: onRedis }, now);
 
-    const config = c.get("config");
-    const redis = await limitWithRedis(config, rateRule, now);
-    if (redis.source === "redis_recovered") logger.warn("rate limiting back on redis");
-    if (redis.source === "unavailable" && redis.switched === "opened") {
-      logger.warn("rate limiting falls back to the TenantGate: redis circuit opened");
-    }
-    if (redis.source !== "unavailable") c.executionCtx.waitUntil(redis.pending);
-
-    // Anonymous callers have no tenant: their fallback limiter is a gate of their own per IP.
+    // Tenants meet their gate for quota and in-flight; anonymous callers only for the fallback limit.
+    const gateLimits = limiting && !onRedis;
     const gate = gateFor(config, principal ? principal.tenantId : `anonymous:${ip}`);
-    let state = redis.source === "unavailable" ? undefined : redis.state;
-    if (state && !state.success) throw refusal({ verdict: "rate_limited", limit: state }, now);
     const quotaLimit = rule.quota ? settings.event_quota_per_month : undefined;
     const verdict =
-      principal || !state
+      principal || gateLimits
         ? await gate.admit({
             now,
-            ...(state ? {} : { rateLimit: rateRule }),
+            ...(gateLimits ? { rateLimit: rateRule } : {}),
             ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: 1 } } : {}),
             ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
           })
         : undefined;
     if (verdict && verdict.verdict !== "admit") throw refusal(verdict, now);
-    state ??= verdict?.limit;
+    const state = onRedis ?? verdict?.limit;
     if (state)
       c.set("rateLimit", { tier, limit: state.limit, remaining: state.remaining, reset: state.reset });
 
-    const admittedToGate = verdict !== undefined && Boolean(principal);
     try {
       await next();
     } finally {
       if (state)
         for (const [name, value] of Object.entries(limitHeaders(state))) c.res.headers.set(name, value);
-      if (admittedToGate) {
+      if (principal) {
+        // Release the in-flight slot, and count the event if one was created.
         const events = rule.quota && c.res.status === 201 ? 1 : 0;
-        c.executionCtx.waitUntil(
-          gate
-            .leave({ events, now: Date.now() })
-            .catch((error: unknown) => logger.error("tenant gate leave failed", { error: String(error) })),
-        );
+        const left = gate.leave({ events, now: Date.now() }).catch((error: unknown) => {
+          c.get("logger").error("tenant gate leave failed", { error: String(error) });
+        });
+        c.executionCtx.waitUntil(left);
       }
     }
   });
