@@ -18,6 +18,7 @@ import { registerReference } from "./routes/docs/reference";
 import { eventRoutes } from "./routes/events";
 import { groupRoutes } from "./routes/groups";
 import { healthRoutes } from "./routes/health";
+import { metricsRoutes } from "./routes/metrics";
 import { receiverRoutes } from "./routes/receivers";
 import { usageRoutes } from "./routes/usage";
 
@@ -29,6 +30,8 @@ const PUBLIC_ROUTES = [
   "/docs",
   "/.well-known/jwks.json",
   "POST /api/v1/auth/token",
+  // Authenticates itself: a scraper's METRICS_TOKEN, or an admin (src/routes/metrics).
+  "/metrics",
 ];
 
 /** Rate-limit rules of single routes (the tiers apply everywhere else); `/health/*` is never limited. */
@@ -70,6 +73,7 @@ export function createApp() {
   app.route("/", eventRoutes);
   app.route("/", groupRoutes);
   app.route("/", usageRoutes);
+  app.route("/", metricsRoutes);
   registerSecuritySchemes(app);
   registerOpenApiDocument(app);
   registerReference(app);

@@ -3,6 +3,7 @@
 import type { Database } from "./db/client";
 import type { Principal } from "./domain/auth";
 import type { Config } from "./env";
+import type { MetricsBatch } from "./infra/metrics";
 import type { Logger } from "./lib/logger";
 import type { TraceContext } from "./lib/trace";
 import type { RateLimitInfo } from "./middleware/admission";
@@ -18,6 +19,8 @@ export interface Variables {
   /** The route template that matched (`/api/v1/events/:id`), for logs and metrics. */
   route: string;
   db: Database;
+  /** This request's metric increments, flushed after the response. */
+  metrics: MetricsBatch;
   /** The rate limit that applied to this request (for headers and GET /usage). */
   rateLimit: RateLimitInfo;
   /** The authenticated caller; absent on public routes. */

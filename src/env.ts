@@ -1,5 +1,6 @@
 // The whole runtime configuration: one zod schema, parsed once per bindings object.
 import { z } from "zod";
+import type { MetricsHub } from "./durable/metrics-hub";
 import type { TenantGate } from "./durable/tenant-gate";
 
 const csv = z
@@ -50,6 +51,11 @@ const durableObjectNamespace = <T>() =>
 export const ConfigSchema = z
   .object({
     TENANT_GATE: durableObjectNamespace<DurableObjectNamespace<TenantGate>>(),
+    METRICS_HUB: durableObjectNamespace<DurableObjectNamespace<MetricsHub>>(),
+    /** Names the MetricsHub shards: one set of counters per environment (tests use their own). */
+    METRICS_NAMESPACE: z.string().min(1).max(64).default("metrics"),
+    /** Bearer token a Prometheus scraper may use on GET /metrics instead of admin credentials. */
+    METRICS_TOKEN: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// connection string"),

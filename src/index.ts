@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import type { Bindings } from "./context";
 import { runScheduled } from "./jobs/scheduled";
 
+export { MetricsHub } from "./durable/metrics-hub";
 export { TenantGate } from "./durable/tenant-gate";
 
 const app = createApp();

@@ -181,6 +181,7 @@ function reasonOf(error: unknown): string {
   if (error instanceof errors.JWSSignatureVerificationFailed) return "bad_signature";
   if (error instanceof errors.JOSEAlgNotAllowed) return "algorithm_not_accepted";
   if (error instanceof errors.JWKSNoMatchingKey) return "unknown_kid";
+  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) return "malformed";
   if (error instanceof errors.JOSEError) return error.code.toLowerCase();
   return "malformed";
 }

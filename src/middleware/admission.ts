@@ -124,7 +124,12 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
     };
     const limiting = config.RATE_LIMITS === "enforce";
     const onRedis = limiting ? await limitOnRedis(c, rateRule, now) : undefined;
-    if (onRedis && !onRedis.success) throw refusal({ verdict: "rate_limited", limit: onRedis }, now);
+    const reject = (verdict: Exclude<AdmitVerdict, { verdict: "admit" }>) => {
+      if (verdict.verdict === "rate_limited")
+        c.get("metrics").inc("xzepr_rate_limit_rejections_total", { tier });
+      return refusal(verdict, now);
+    };
+    if (onRedis && !onRedis.success) throw reject({ verdict: "rate_limited", limit: onRedis });
 
     // Tenants meet their gate for quota and in-flight; anonymous callers only for the fallback limit.
     const gateLimits = limiting && !onRedis;
@@ -139,7 +144,7 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
             ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
           })
         : undefined;
-    if (verdict && verdict.verdict !== "admit") throw refusal(verdict, now);
+    if (verdict && verdict.verdict !== "admit") throw reject(verdict);
     const state = onRedis ?? verdict?.limit;
     if (state)
       c.set("rateLimit", { tier, limit: state.limit, remaining: state.remaining, reset: state.reset });

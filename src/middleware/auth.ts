@@ -19,6 +19,7 @@ export function unauthenticated(presented: boolean): ApiError {
 /** Logs why a credential was refused (never to the client) and answers 401. */
 export function refuse(c: Context<AppEnv>, failure: AuthFailure): ApiError {
   c.get("logger").info("auth denied", { reason: failure.reason });
+  c.get("metrics").inc("xzepr_auth_failures_total", { reason: failure.reason });
   return unauthenticated(failure.presented);
 }
 
@@ -63,6 +64,7 @@ export function authorize(permissions: ReadonlyMap<string, Permission>) {
     const permission = permissions.get(`${c.req.method === "HEAD" ? "GET" : c.req.method} ${c.get("route")}`);
     if (principal && permission && !permissionsFor(principal.roles).includes(permission)) {
       c.get("logger").info("auth denied", { reason: "missing_permission", permission });
+      c.get("metrics").inc("xzepr_auth_failures_total", { reason: "missing_permission" });
       throw new ApiError(403, "FORBIDDEN", `This operation needs the ${permission} permission.`);
     }
     await next();

@@ -4,6 +4,7 @@ import { createMiddleware } from "hono/factory";
 import { ulid } from "ulidx";
 import type { AppEnv } from "../context";
 import { ConfigError, loadConfig } from "../env";
+import { MetricsBatch } from "../infra/metrics";
 import { handleError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { continueTrace, formatTraceparent } from "../lib/trace";
@@ -32,12 +33,14 @@ export function requestContext() {
     c.set("requestId", requestId);
     c.set("trace", trace);
     c.set("logger", logger);
-    c.set("route", c.req.path);
+    // Replaced by the route template once the route guard matches; a label, never a concrete path.
+    c.set("route", "(unmatched)");
 
     if (configError) {
       c.res = handleError(configError, c);
     } else if (config) {
       c.set("config", config);
+      c.set("metrics", new MetricsBatch());
       await next();
     }
     // Inner errors were already turned into responses by the app's onError, so this always runs.
@@ -47,6 +50,7 @@ export function requestContext() {
     const fields = {
       method: c.req.method,
       route: c.get("route"),
+      path: c.req.path,
       status,
       duration_ms: Date.now() - started,
       tenant_id: c.get("tenantId") ?? null,
@@ -54,5 +58,19 @@ export function requestContext() {
     };
     if (status >= 500) logger.warn("request", fields);
     else logger.info("request", fields);
+    if (config) {
+      const metrics = c.get("metrics");
+      const labels = { method: c.req.method, route: fields.route, status: String(status) };
+      metrics.inc("xzepr_http_requests_total", labels);
+      metrics.observe(
+        "xzepr_http_request_duration_seconds",
+        { method: labels.method, route: labels.route },
+        fields.duration_ms / 1000,
+      );
+      const flushed = metrics
+        .flush(config)
+        .catch((error: unknown) => logger.warn("metrics not recorded", { error: String(error) }));
+      c.executionCtx.waitUntil(flushed);
+    }
   });
 }

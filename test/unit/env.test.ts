@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "../../src/env";
 const base = {
   DATABASE_URL: "postgres://u:p@db.example/x",
   TENANT_GATE: env.TENANT_GATE,
+  METRICS_HUB: env.METRICS_HUB,
   JWT_SECRET: "s".repeat(32),
   CURSOR_SECRET: "c".repeat(32),
 };

@@ -29,7 +29,9 @@ export const registerCreateEvent = (app: AppRouter) =>
       requestId: c.get("requestId"),
       traceparent: formatTraceparent(c.get("trace")),
     };
-    const { event } = await createEvent(ctx, c.req.valid("json"));
+    const { event, completions } = await createEvent(ctx, c.req.valid("json"));
+    c.get("metrics").inc("xzepr_events_ingested_total");
+    if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
     const { body, etag } = await withEtag(c, eventView(event));
     return c.json(body, 201, { ETag: etag, Location: `/api/v1/events/${event.id}` });
   });

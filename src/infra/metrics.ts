@@ -1,0 +1,91 @@
+// Prometheus metrics: a per-request batch of increments flushed to a MetricsHub shard, and the
+// text exposition format (version 0.0.4) rendered from the sum of all shards.
+import type { MetricsHub, Sample } from "../durable/metrics-hub";
+import type { Config } from "../env";
+
+export const SHARDS = 4;
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Every metric this service exports, with its type and help text. */
+export const FAMILIES = {
+  xzepr_http_requests_total: { type: "counter", help: "HTTP requests by method, route template and status." },
+  xzepr_http_request_duration_seconds: { type: "histogram", help: "HTTP request duration in seconds." },
+  xzepr_auth_failures_total: { type: "counter", help: "Refused credentials by reason." },
+  xzepr_rate_limit_rejections_total: { type: "counter", help: "Requests refused with 429 by tier." },
+  xzepr_rate_limit_fallbacks_total: {
+    type: "counter",
+    help: "Switches of the rate limiter between Redis and the TenantGate (to=gate|redis).",
+  },
+  xzepr_events_ingested_total: { type: "counter", help: "Events accepted." },
+  xzepr_group_completions_total: { type: "counter", help: "Group completions recorded." },
+} as const;
+export type MetricName = keyof typeof FAMILIES;
+
+const escapeLabel = (value: string) =>
+  value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+
+export function labelText(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map((key) => `${key}="${escapeLabel(labels[key] ?? "")}"`)
+    .join(",");
+}
+
+/** The increments of one request; `flush` sends them in one call. */
+export class MetricsBatch {
+  private readonly samples = new Map<string, Sample>();
+
+  inc(name: MetricName, labels: Record<string, string> = {}, value = 1): void {
+    this.add(name, labelText(labels), value);
+  }
+
+  /** Histogram observation: cumulative buckets, sum and count. */
+  observe(name: MetricName, labels: Record<string, string>, value: number): void {
+    for (const bound of DURATION_BUCKETS) {
+      if (value <= bound) this.add(`${name}_bucket`, labelText({ ...labels, le: String(bound) }), 1);
+    }
+    this.add(`${name}_bucket`, labelText({ ...labels, le: "+Inf" }), 1);
+    this.add(`${name}_sum`, labelText(labels), value);
+    this.add(`${name}_count`, labelText(labels), 1);
+  }
+
+  private add(name: string, labels: string, value: number): void {
+    const id = `${name}{${labels}}`;
+    const sample = this.samples.get(id);
+    if (sample) sample.value += value;
+    else this.samples.set(id, { name, labels, value });
+  }
+
+  async flush(config: Config): Promise<void> {
+    if (this.samples.size === 0) return;
+    await hub(config, Math.floor(Math.random() * SHARDS)).add([...this.samples.values()]);
+  }
+}
+
+function hub(config: Config, shard: number): DurableObjectStub<MetricsHub> {
+  return config.METRICS_HUB.get(config.METRICS_HUB.idFromName(`${config.METRICS_NAMESPACE}:${shard}`));
+}
+
+/** Sums every shard and renders the exposition text; `extra` carries gauges computed at scrape time. */
+export async function renderMetrics(config: Config): Promise<string> {
+  const shards = await Promise.all(
+    Array.from({ length: SHARDS }, (_, shard) => hub(config, shard).snapshot()),
+  );
+  const totals = new Map<string, Sample>();
+  for (const sample of shards.flat()) {
+    const id = `${sample.name}{${sample.labels}}`;
+    const total = totals.get(id);
+    if (total) total.value += sample.value;
+    else totals.set(id, { ...sample });
+  }
+  const lines: string[] = [];
+  for (const [family, { type, help }] of Object.entries(FAMILIES)) {
+    lines.push(`# HELP ${family} ${help}`, `# TYPE ${family} ${type}`);
+    const series = [...totals.values()]
+      .filter((sample) => sample.name === family || sample.name.startsWith(`${family}_`))
+      .sort((a, b) => (a.name + a.labels).localeCompare(b.name + b.labels));
+    for (const sample of series)
+      lines.push(`${sample.name}${sample.labels ? `{${sample.labels}}` : ""} ${sample.value}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

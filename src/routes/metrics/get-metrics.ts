@@ -1,0 +1,59 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../context";
+import { AuthFailure, authenticate } from "../../domain/auth";
+import { permissionsFor } from "../../domain/permissions";
+import { renderMetrics } from "../../infra/metrics";
+import { ApiError } from "../../lib/errors";
+import { type AppRouter, errorResponses, SECURITY } from "../../lib/openapi";
+import { refuse } from "../../middleware/auth";
+
+const route = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["Operations"],
+  summary: "Prometheus metrics, summed across isolates",
+  description:
+    "Needs an admin's credentials (`metrics:read`), or `Authorization: Bearer <METRICS_TOKEN>` for a scraper. The `route` label is the route template.",
+  security: SECURITY,
+  "x-required-permission": "metrics:read",
+  responses: {
+    200: { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: z.string() } } },
+    ...errorResponses(401, 403, 429),
+  },
+});
+
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const digest = async (text: string) => crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  // Equal-length digests: the comparison takes the same time whatever the token.
+  return crypto.subtle.timingSafeEqual(await digest(given), await digest(expected));
+}
+
+/** The scraper's token, or an authenticated caller with metrics:read. */
+async function allowScrape(c: Context<AppEnv>): Promise<void> {
+  const config = c.get("config");
+  const authorization = c.req.header("authorization");
+  const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
+  if (config.METRICS_TOKEN && bearer && (await sameSecret(bearer, config.METRICS_TOKEN))) return;
+  try {
+    const principal = await authenticate(
+      { config, db: c.get("db"), now: Math.floor(Date.now() / 1000) },
+      { authorization, apiKey: c.req.header("x-api-key") },
+    );
+    if (!permissionsFor(principal.roles).includes("metrics:read")) {
+      throw new ApiError(403, "FORBIDDEN", "This operation needs the metrics:read permission.");
+    }
+  } catch (error) {
+    if (error instanceof AuthFailure) throw refuse(c, error);
+    throw error;
+  }
+}
+
+export const registerGetMetrics = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    await allowScrape(c);
+    return c.text(await renderMetrics(c.get("config")), 200, {
+      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+      "Cache-Control": "no-store",
+    });
+  });

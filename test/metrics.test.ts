@@ -1,0 +1,97 @@
+// GET /metrics after a known sequence of requests shows exactly those counts, summed over the
+// MetricsHub shards that the requests' increments were spread across.
+import { describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
+import { createReceiver, createTenant, json } from "./fixtures";
+import { callApp, expectError } from "./helpers";
+
+const TOKEN = "m".repeat(40);
+
+function seriesValue(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((entry) => entry.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe("GET /metrics", () => {
+  it("counts requests by route template, auth failures, rejections, events and completions exactly", async () => {
+    const app = createApp();
+    const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };
+    const send = (path: string, init: RequestInit = {}) => callApp(app, path, init, bindings);
+    const tenant = await createTenant();
+    const limited = await createTenant({ settings: { rate_limits: { authenticated: 1 } } });
+    const [a, b] = [await createReceiver(tenant), await createReceiver(tenant)];
+    const group = await send(
+      "/api/v1/groups",
+      json(
+        { name: "g", type: "release", version: "1", event_receiver_ids: [a.id, b.id] },
+        tenant.writer.headers,
+      ),
+    );
+    expect(group.status).toBe(201);
+
+    for (let index = 0; index < 3; index++) expect((await send("/health/live")).status).toBe(200);
+    await send("/no/such/path/01J00000000000000000000000");
+    await send("/api/v1/auth/me");
+    await send("/api/v1/auth/me", { headers: { authorization: "Bearer nonsense" } });
+    for (const receiver of [a, b]) {
+      const body = {
+        name: "foo",
+        version: "1",
+        release: "1",
+        platform_id: "x",
+        package: "p",
+        payload: { size: 1 },
+        success: true,
+        event_receiver_id: receiver.id,
+      };
+      expect((await send("/api/v1/events", json(body, tenant.writer.headers))).status).toBe(201);
+    }
+    await send("/api/v1/usage", { headers: limited.reader.headers });
+    expect((await send("/api/v1/usage", { headers: limited.reader.headers })).status).toBe(429);
+
+    const response = await send("/metrics", { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/plain; version=0.0.4");
+    const text = await response.text();
+    expect(
+      seriesValue(text, 'xzepr_http_requests_total{method="GET",route="/health/live",status="200"}'),
+    ).toBe(3);
+    expect(
+      seriesValue(text, 'xzepr_http_requests_total{method="GET",route="(unmatched)",status="404"}'),
+    ).toBe(1);
+    expect(
+      seriesValue(text, 'xzepr_http_requests_total{method="POST",route="/api/v1/events",status="201"}'),
+    ).toBe(2);
+    expect(
+      seriesValue(text, 'xzepr_http_requests_total{method="GET",route="/api/v1/auth/me",status="401"}'),
+    ).toBe(2);
+    expect(text).not.toContain("01J00000000000000000000000");
+    expect(
+      seriesValue(text, 'xzepr_http_request_duration_seconds_count{method="GET",route="/health/live"}'),
+    ).toBe(3);
+    expect(
+      seriesValue(
+        text,
+        'xzepr_http_request_duration_seconds_bucket{le="+Inf",method="GET",route="/health/live"}',
+      ),
+    ).toBe(3);
+    expect(seriesValue(text, 'xzepr_auth_failures_total{reason="no_credentials"}')).toBe(1);
+    expect(seriesValue(text, 'xzepr_auth_failures_total{reason="malformed"}')).toBe(1);
+    expect(seriesValue(text, 'xzepr_rate_limit_rejections_total{tier="authenticated"}')).toBe(1);
+    expect(seriesValue(text, "xzepr_events_ingested_total")).toBe(2);
+    expect(seriesValue(text, "xzepr_group_completions_total")).toBe(1);
+    expect(text).toContain("# TYPE xzepr_http_request_duration_seconds histogram");
+  });
+
+  it("needs the metrics token or metrics:read", async () => {
+    const app = createApp();
+    const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };
+    const tenant = await createTenant();
+    const send = (headers: Record<string, string>) => callApp(app, "/metrics", { headers }, bindings);
+    await expectError(await send({}), 401, "UNAUTHENTICATED");
+    await expectError(await send({ authorization: `Bearer ${"x".repeat(40)}` }), 401, "UNAUTHENTICATED");
+    await expectError(await send(tenant.reader.headers), 403, "FORBIDDEN");
+    expect((await send(tenant.admin.headers)).status).toBe(200);
+    expect((await send({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+  });
+});
