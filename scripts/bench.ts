@@ -11,13 +11,12 @@ import autocannon from "autocannon";
 import { eq } from "drizzle-orm";
 import { ulid } from "ulidx";
 import { tenants } from "../src/db/schema";
-import { ConfigSchema } from "../src/env";
 import { verifyAccessToken } from "../src/infra/jwt";
 import { withDatabase } from "./lib/database";
 import { startDevServer, startWrangler } from "./lib/dev-server";
 import { freePort } from "./lib/ports";
 import { ensureRedisServer, startRedisServer } from "./lib/redis-server";
-import { localSecrets, mintToken } from "./lib/secrets";
+import { localSecrets, mintToken, signingConfig } from "./lib/secrets";
 import { startUpstashBridge } from "./lib/upstash-bridge";
 
 const { values } = parseArgs({
@@ -183,12 +182,7 @@ async function measure(url: string, scenario: Scenario, server: BenchContext): P
 /** Median time of verifyAccessToken with a cached key, in this process (jose on WebCrypto, as in workerd). */
 async function verificationMedian(secretsFile: string): Promise<number> {
   const secrets = await localSecrets(secretsFile);
-  const config = ConfigSchema.parse({
-    ...secrets,
-    ENVIRONMENT: "development",
-    DATABASE_URL: "postgres://unused/unused",
-    TENANT_GATE: { idFromName: () => undefined },
-  });
+  const config = signingConfig(secrets);
   const token = await mintToken(secrets, { tenantId: ulid(), principalId: ulid(), roles: ["writer"] });
   const now = Math.floor(Date.now() / 1000);
   await verifyAccessToken(config, token, now);

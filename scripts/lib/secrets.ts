@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { exportJWK, generateKeyPair } from "jose";
 import { ulid } from "ulidx";
-import { ConfigSchema } from "../../src/env";
+import { type Config, ConfigSchema } from "../../src/env";
 import { signAccessToken } from "../../src/infra/jwt";
 
 export interface LocalSecrets {
@@ -28,18 +28,25 @@ export async function localSecrets(file: string): Promise<LocalSecrets> {
   return secrets;
 }
 
+/** The Worker's configuration for signing and verifying tokens outside the Worker. */
+export function signingConfig(secrets: LocalSecrets): Config {
+  // Only the JWT settings are read; the bindings stand in for the Worker's, which are irrelevant here.
+  const binding = { idFromName: () => undefined };
+  return ConfigSchema.parse({
+    ...secrets,
+    ENVIRONMENT: "development",
+    DATABASE_URL: "postgres://unused/unused",
+    TENANT_GATE: binding,
+    METRICS_HUB: binding,
+  });
+}
+
 /** An access token for a principal, signed exactly as the Worker signs (src/infra/jwt.ts). */
 export async function mintToken(
   secrets: LocalSecrets,
   subject: { tenantId: string; principalId: string; roles: string[] },
 ): Promise<string> {
-  // Only the signing settings are read; the bindings the Worker needs are irrelevant here.
-  const config = ConfigSchema.parse({
-    ...secrets,
-    ENVIRONMENT: "development",
-    DATABASE_URL: "postgres://unused/unused",
-    TENANT_GATE: { idFromName: () => undefined },
-  });
+  const config = signingConfig(secrets);
   const claims = {
     sub: subject.principalId,
     jti: ulid(),

@@ -120,21 +120,17 @@ export class TenantGate extends DurableObject<Bindings> {
    * concurrent disable.
    */
   setSubjects(statuses: SubjectStatus[]): void {
-    for (const status of statuses) {
-      this.sql.exec(
-        "INSERT OR REPLACE INTO subjects (kind, id, active, expires_at) VALUES (?, ?, ?, ?)",
-        status.kind,
-        status.id,
-        status.active ? 1 : 0,
-        status.expiresAt ?? null,
-      );
-    }
+    this.writeSubjects("REPLACE", statuses);
   }
 
   learnSubjects(statuses: SubjectStatus[]): void {
+    this.writeSubjects("IGNORE", statuses);
+  }
+
+  private writeSubjects(conflict: "REPLACE" | "IGNORE", statuses: SubjectStatus[]): void {
     for (const status of statuses) {
       this.sql.exec(
-        "INSERT OR IGNORE INTO subjects (kind, id, active, expires_at) VALUES (?, ?, ?, ?)",
+        `INSERT OR ${conflict} INTO subjects (kind, id, active, expires_at) VALUES (?, ?, ?, ?)`,
         status.kind,
         status.id,
         status.active ? 1 : 0,
