@@ -81,7 +81,22 @@ export const ConfigSchema = z
     JWT_ISSUER: z.string().min(1).default("xzepr"),
     JWT_AUDIENCE: z.string().min(1).default("xzepr-api"),
     /** Private JWK (RS256, ES256 or EdDSA, with `kid`) that signs the tokens this service issues. */
-    JWT_SIGNING_KEY: jsonText(Jwk.extend({ d: z.string() })),
+    JWT_SIGNING_KEY: optionalString.pipe(
+      z
+        .union([
+          z
+            .string()
+            .startsWith("-----BEGIN PRIVATE KEY-----")
+            .transform((pem) => ({ format: "pem" as const, pem })),
+          jsonText(Jwk.extend({ d: z.string() })).transform((jwk) =>
+            jwk ? { format: "jwk" as const, jwk } : undefined,
+          ),
+        ])
+        .optional(),
+    ),
+    /** With a PEM (PKCS#8) JWT_SIGNING_KEY: its `kid` and algorithm. */
+    JWT_SIGNING_KEY_ID: optionalString,
+    JWT_SIGNING_ALG: z.enum(["RS256", "ES256", "EdDSA"]).optional(),
     /** Public JWKs of earlier signing keys, still accepted and published until their tokens expire. */
     JWT_PREVIOUS_KEYS: jsonText(z.array(Jwk)),
     /** HS256 secret (at least 32 characters): signs when no JWT_SIGNING_KEY is set. */
@@ -107,6 +122,13 @@ export const ConfigSchema = z
         code: "custom",
         path: ["DATABASE_WS_PROXY"],
         message: "the local WebSocket proxy is for development and tests only",
+      });
+    }
+    if (config.JWT_SIGNING_KEY?.format === "pem" && (!config.JWT_SIGNING_KEY_ID || !config.JWT_SIGNING_ALG)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["JWT_SIGNING_KEY_ID"],
+        message: "a PEM JWT_SIGNING_KEY needs JWT_SIGNING_KEY_ID and JWT_SIGNING_ALG",
       });
     }
     if (!config.JWT_SIGNING_KEY && !config.JWT_SECRET) {

@@ -6,6 +6,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
 import { freePort } from "../scripts/lib/ports";
 import { startPostgres } from "../scripts/lib/postgres";
@@ -16,14 +17,15 @@ import { startUpstashBridge } from "../scripts/lib/upstash-bridge";
 import { startWsProxy } from "../scripts/lib/ws-proxy";
 import type { TestStack } from "./stack";
 
-async function startControl(routes: Record<string, () => Promise<void>>) {
+async function startControl(routes: Record<string, () => Promise<unknown>>) {
   const port = await freePort();
   const server = createServer(async (req, res) => {
     const action = routes[`${req.method} ${req.url}`];
     if (!action) return res.writeHead(404).end();
     try {
-      await action();
-      res.writeHead(204).end();
+      const body = await action();
+      if (body === undefined) res.writeHead(204).end();
+      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     } catch (error) {
       res.writeHead(500).end(String(error));
     }
@@ -63,7 +65,13 @@ export async function setup(project: TestProject) {
     token: randomUUID(),
   });
 
+  // An external token issuer: its public keys at GET /jwks, its private key for the tests.
+  const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+  const issuerJwk = { ...(await exportJWK(publicKey)), kid: "external-1", alg: "ES256", use: "sig" };
+  const issuerPrivateJwk = { ...(await exportJWK(privateKey)), kid: "external-1", alg: "ES256" };
+
   const control = await startControl({
+    "GET /jwks": async () => ({ keys: [issuerJwk] }),
     "POST /outage-db/stop": () => outage.stop(),
     "POST /outage-db/start": async () => {
       outage = await startOutage();
@@ -76,6 +84,8 @@ export async function setup(project: TestProject) {
 
   const stack: TestStack = {
     bindings: { ...main.bindings, ...(await newSecrets("ES256")) },
+    issuerJwksUrl: `${control.url}/jwks`,
+    issuerPrivateKey: JSON.stringify(issuerPrivateJwk),
     upstashBindings: { UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token },
     outageBindings: {
       DATABASE_URL: outage.url,

@@ -2,6 +2,9 @@
 export interface TestStack {
   /** Bindings that point the Worker at the shared test database and sink. */
   bindings: Record<string, string>;
+  /** JWKS URL of an external token issuer (served by the global setup), and its private JWK. */
+  issuerJwksUrl: string;
+  issuerPrivateKey: string;
   /** UPSTASH_REDIS_REST_URL/TOKEN of the bridge over a real redis-server (stoppable). */
   upstashBindings: Record<string, string>;
   /** Bindings for the database that tests may stop (see `controlUrl`). */

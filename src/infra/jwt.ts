@@ -4,7 +4,9 @@ import {
   type CryptoKey,
   createRemoteJWKSet,
   errors,
+  exportJWK,
   importJWK,
+  importPKCS8,
   type JWK,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -51,6 +53,17 @@ function publicPart(jwk: JwkConfig): JWK {
 
 const rings = new WeakMap<Config, Promise<KeyRing>>();
 
+/** The signing key as a JWK, whether configured as a JWK or as PEM (PKCS#8) with kid and alg. */
+async function signingKeyJwk(config: Config): Promise<(JwkConfig & { d: string }) | undefined> {
+  const key = config.JWT_SIGNING_KEY;
+  if (!key) return undefined;
+  if (key.format === "jwk") return key.jwk;
+  const alg = config.JWT_SIGNING_ALG as JwkConfig["alg"];
+  const privateKey = await importPKCS8(key.pem, alg, { extractable: true });
+  const jwk = await exportJWK(privateKey);
+  return { ...jwk, kty: jwk.kty ?? "", d: jwk.d ?? "", kid: config.JWT_SIGNING_KEY_ID as string, alg };
+}
+
 async function buildRing(config: Config): Promise<KeyRing> {
   const byKid = new Map<string, { key: CryptoKey; alg: string }>();
   const publicJwks: JWK[] = [];
@@ -62,10 +75,14 @@ async function buildRing(config: Config): Promise<KeyRing> {
     algorithms.add(jwk.alg);
   };
   let signing: KeyRing["signing"] | undefined;
-  if (config.JWT_SIGNING_KEY) {
-    const jwk = config.JWT_SIGNING_KEY;
-    signing = { key: (await importJWK(jwk, jwk.alg)) as CryptoKey, alg: jwk.alg, kid: jwk.kid };
-    await accept(jwk);
+  const signingJwk = await signingKeyJwk(config);
+  if (signingJwk) {
+    signing = {
+      key: (await importJWK(signingJwk, signingJwk.alg)) as CryptoKey,
+      alg: signingJwk.alg,
+      kid: signingJwk.kid,
+    };
+    await accept(signingJwk);
   }
   for (const jwk of config.JWT_PREVIOUS_KEYS ?? []) await accept(jwk);
   const secret = config.JWT_SECRET ? new TextEncoder().encode(config.JWT_SECRET) : undefined;
