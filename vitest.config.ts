@@ -21,6 +21,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // Some tests wait for a fresh rate-limit minute or stop and start servers.
+          testTimeout: 30_000,
           include: ["test/**/*.test.ts", "src/**/*.test.ts"],
           globalSetup: ["./test/global-setup.ts"],
         },

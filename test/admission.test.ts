@@ -16,6 +16,24 @@ async function statuses(count: number, send: () => Promise<Response>, parallel =
   return out;
 }
 
+/**
+ * Sliding windows weigh the previous minute's count, rounded down, so a burst that straddles a
+ * minute boundary may see one request more. Exact-count tests start well inside a minute.
+ */
+async function insideOneMinute(seconds = 15): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < seconds * 1000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+/** Polls until `check` holds: quota and in-flight slots are settled after the response (waitUntil). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not reached in time");
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 function tally(codes: number[]): Record<number, number> {
   const counts: Record<number, number> = {};
   for (const code of codes) counts[code] = (counts[code] ?? 0) + 1;
@@ -24,6 +42,7 @@ function tally(codes: number[]): Record<number, number> {
 
 describe("rate limits on the TenantGate (no Redis configured)", () => {
   it("lets an authenticated principal make 100 requests a minute, then answers 429 with headers", async () => {
+    await insideOneMinute();
     const tenant = await createTenant({ settings: {} });
     const first = await usage(tenant.reader.headers);
     expect(first.status).toBe(200);
@@ -41,6 +60,7 @@ describe("rate limits on the TenantGate (no Redis configured)", () => {
   });
 
   it("gives admins their tier, overridable per tenant", async () => {
+    await insideOneMinute();
     const tenant = await createTenant({ settings: { rate_limits: { admin: 5, authenticated: 3 } } });
     expect(tally(await statuses(6, () => usage(tenant.admin.headers)))).toEqual({ 200: 5, 429: 1 });
     expect(tally(await statuses(4, () => usage(tenant.reader.headers)))).toEqual({ 200: 3, 429: 1 });
@@ -49,11 +69,13 @@ describe("rate limits on the TenantGate (no Redis configured)", () => {
   });
 
   it("is exact under a parallel burst", async () => {
+    await insideOneMinute();
     const tenant = await createTenant({ settings: { rate_limits: { authenticated: 10 } } });
     expect(tally(await statuses(30, () => usage(tenant.reader.headers), true))).toEqual({ 200: 10, 429: 20 });
   });
 
   it("limits anonymous callers to 10 a minute per IP, and never /health", async () => {
+    await insideOneMinute();
     const ip = { "cf-connecting-ip": "203.0.113.10" };
     expect(tally(await statuses(11, () => call("/.well-known/jwks.json", { headers: ip })))).toEqual({
       200: 10,
@@ -68,6 +90,7 @@ describe("rate limits on the TenantGate (no Redis configured)", () => {
   });
 
   it("limits POST /api/v1/auth/token to 20 a minute per IP", async () => {
+    await insideOneMinute();
     const ip = { "cf-connecting-ip": "203.0.113.20" };
     const attempt = () =>
       call("/api/v1/auth/token", json({ grant_type: "api_key", api_key: `xzepr_${"1".repeat(64)}` }, ip));
@@ -77,6 +100,7 @@ describe("rate limits on the TenantGate (no Redis configured)", () => {
 
 describe("RATE_LIMITS=off", () => {
   it("skips the rate-limit step only", async () => {
+    await insideOneMinute();
     const tenant = await createTenant({
       settings: { rate_limits: { authenticated: 1 }, deny_ips: ["203.0.113.50"] },
     });
@@ -101,6 +125,7 @@ describe("rate limits on Redis (Upstash REST over a real redis-server)", () => {
     callApp(app, path, { headers }, { ...upstashBindings, RATE_LIMIT_BREAKER_OPEN_MS: "300" });
 
   it("counts exactly, also under a parallel burst", async () => {
+    await insideOneMinute();
     const tenant = await createTenant({ settings: { rate_limits: { authenticated: 7 } } });
     const first = await redisApp("/api/v1/usage", tenant.reader.headers);
     expect(first.headers.get("x-ratelimit-limit")).toBe("7");
@@ -111,6 +136,7 @@ describe("rate limits on Redis (Upstash REST over a real redis-server)", () => {
   });
 
   it("keeps limiting on the TenantGate with no 5xx while Redis is down, and goes back to Redis", async () => {
+    await insideOneMinute();
     const tenant = await createTenant({ settings: { rate_limits: { authenticated: 5 } } });
     expect((await redisApp("/api/v1/usage", tenant.reader.headers)).status).toBe(200);
     expect((await fetch(`${controlUrl}/redis/stop`, { method: "POST" })).status).toBe(204);
@@ -140,8 +166,11 @@ describe("quota, in-flight cap and deny lists", () => {
     const receiver = await createReceiver(tenant);
     expect((await postEvent(tenant, receiver.id, { payload: { size: "not a number" } })).status).toBe(400);
     expect(tally(await statuses(3, () => postEvent(tenant, receiver.id)))).toEqual({ 201: 3 });
-    // Quota is counted when the request ends (waitUntil): allow it a moment.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Quota is counted when each request ends (waitUntil).
+    const used = async () =>
+      ((await (await usage(tenant.reader.headers)).json()) as { data: { quota: { used: number } } }).data
+        .quota.used;
+    await eventually(async () => (await used()) === 3);
     const refused = await postEvent(tenant, receiver.id);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     await expectError(refused, 429, "QUOTA_EXCEEDED");
@@ -186,9 +215,9 @@ describe("quota, in-flight cap and deny lists", () => {
     await Promise.all(
       Array.from({ length: 4 }, () => postEvent(tenant, receiver.id, { payload: { size: "x" } })),
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const report = (await (await usage(tenant.reader.headers)).json()) as { data: { in_flight: number } };
-    expect(report.data.in_flight).toBe(1); // this request
+    const inFlight = async () =>
+      ((await (await usage(tenant.reader.headers)).json()) as { data: { in_flight: number } }).data.in_flight;
+    await eventually(async () => (await inFlight()) === 1); // only the asking request
   });
 
   it("answers 403 to a denied IP or principal before anything else", async () => {
