@@ -121,8 +121,15 @@ describe("RATE_LIMITS=off", () => {
 describe("rate limits on Redis (Upstash REST over a real redis-server)", () => {
   const { upstashBindings, controlUrl } = inject("stack");
   const app = createApp();
+  const metricsToken = "r".repeat(40);
+  const redisBindings = {
+    ...upstashBindings,
+    RATE_LIMIT_BREAKER_OPEN_MS: "300",
+    METRICS_NAMESPACE: `admission-${crypto.randomUUID()}`,
+    METRICS_TOKEN: metricsToken,
+  };
   const redisApp = (path: string, headers: Record<string, string>) =>
-    callApp(app, path, { headers }, { ...upstashBindings, RATE_LIMIT_BREAKER_OPEN_MS: "300" });
+    callApp(app, path, { headers }, redisBindings);
 
   it("counts exactly, also under a parallel burst", async () => {
     await insideOneMinute();
@@ -155,6 +162,10 @@ describe("rate limits on Redis (Upstash REST over a real redis-server)", () => {
     const back = await redisApp("/api/v1/usage", other.headers);
     expect(back.status).toBe(200);
     expect(back.headers.get("x-ratelimit-remaining")).toBe("4");
+    // Both switches are counted.
+    const metrics = await (await redisApp("/metrics", { authorization: `Bearer ${metricsToken}` })).text();
+    expect(metrics).toContain('xzepr_rate_limit_fallbacks_total{to="gate"} 1');
+    expect(metrics).toContain('xzepr_rate_limit_fallbacks_total{to="redis"} 1');
   });
 });
 

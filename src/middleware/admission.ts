@@ -88,11 +88,16 @@ async function limitOnRedis(
   const outcome = await limitWithRedis(c.get("config"), rule, now);
   const logger = c.get("logger");
   if (outcome.source === "unavailable") {
-    if (outcome.switched === "opened")
+    if (outcome.switched === "opened") {
       logger.warn("rate limiting falls back to the TenantGate: redis circuit opened");
+      c.get("metrics").inc("xzepr_rate_limit_fallbacks_total", { to: "gate" });
+    }
     return undefined;
   }
-  if (outcome.source === "redis_recovered") logger.warn("rate limiting back on redis");
+  if (outcome.source === "redis_recovered") {
+    logger.warn("rate limiting back on redis");
+    c.get("metrics").inc("xzepr_rate_limit_fallbacks_total", { to: "redis" });
+  }
   c.executionCtx.waitUntil(outcome.pending);
   return outcome.state;
 }
