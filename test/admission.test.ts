@@ -1,9 +1,11 @@
 // Admission: rate limits per tier and route (on the TenantGate and on real Redis through the
 // Upstash bridge), fallback when Redis dies, quota, in-flight cap, deny lists, headers.
-import { env } from "cloudflare:test";
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app";
-import { createReceiver, createTenant, json, postEvent, type TenantFixture } from "./fixtures";
+import { tenantUsage } from "../src/db/schema";
+import { createReceiver, createTenant, json, postEvent, type TenantFixture, withDb } from "./fixtures";
 import { call, callApp, expectError } from "./helpers";
 
 const usage = (headers: Record<string, string>, init: RequestInit = {}) =>
@@ -194,20 +196,38 @@ describe("quota, in-flight cap and deny lists", () => {
 
   it("starts a new quota period at the end of the month", async () => {
     const gate = env.TENANT_GATE as DurableObjectNamespace<import("../src/durable/tenant-gate").TenantGate>;
-    const stub = gate.get(gate.idFromName(`quota-${crypto.randomUUID()}`));
+    const tenant = await createTenant();
+    const stub = gate.get(gate.idFromName(`rollover-${tenant.id}`));
     const november = Date.UTC(2026, 10, 30, 23, 59);
     const december = Date.UTC(2026, 11, 1, 0, 1);
     for (let index = 0; index < 2; index++) {
       expect(
         (await stub.admit({ now: november, quota: { limit: 2, cost: 1 }, maxInFlight: 10 })).verdict,
       ).toBe("admit");
-      await stub.leave({ events: 1, now: november });
+      await stub.leave({ events: 1, now: november, tenantId: tenant.id });
     }
     expect((await stub.admit({ now: november, quota: { limit: 2, cost: 1 } })).verdict).toBe(
       "quota_exceeded",
     );
     expect(await stub.usage(december)).toMatchObject({ used: 0, periodEnd: Date.UTC(2027, 0, 1) });
     expect((await stub.admit({ now: december, quota: { limit: 2, cost: 1 } })).verdict).toBe("admit");
+  });
+
+  it("reports the month's events to tenant_usage from the gate's alarm, off the request path", async () => {
+    const tenant = await createTenant();
+    const receiver = await createReceiver(tenant);
+    expect(tally(await statuses(2, () => postEvent(tenant, receiver.id)))).toEqual({ 201: 2 });
+    const gate = env.TENANT_GATE as DurableObjectNamespace<import("../src/durable/tenant-gate").TenantGate>;
+    const stub = gate.get(gate.idFromName(tenant.id));
+    const reported = () =>
+      withDb((db) => db.select().from(tenantUsage).where(eq(tenantUsage.tenantId, tenant.id)));
+    await eventually(async () => {
+      await runDurableObjectAlarm(stub);
+      return (await reported())[0]?.events === 2;
+    });
+    const [row] = await reported();
+    const now = new Date();
+    expect(row?.periodStart.getTime()).toBe(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
   });
 
   it("answers 503 OVERLOADED past the in-flight cap, and releases every slot, failed requests too", async () => {

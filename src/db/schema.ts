@@ -287,3 +287,17 @@ export const idempotencyKeys = pgTable(
     index("idempotency_keys_expires_idx").on(table.expiresAt),
   ],
 );
+
+/** Events accepted per tenant and month, written by the TenantGate after the fact (reporting). */
+export const tenantUsage = pgTable(
+  "tenant_usage",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    periodStart: timestamp("period_start", { withTimezone: true, mode: "date" }).notNull(),
+    events: integer("events").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [primaryKey({ columns: [table.tenantId, table.periodStart] })],
+);

@@ -3,6 +3,11 @@
 // The database stays the record; this object is the authority for "refused at once".
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../context";
+import { openDatabase } from "../db/client";
+import { tenantUsage } from "../db/schema";
+import { loadConfig } from "../env";
+
+const USAGE_FLUSH_MS = 60_000;
 
 export type SubjectKind = "tenant" | "principal" | "api_key";
 export type RevocationKind = "jti" | "family";
@@ -82,6 +87,7 @@ export class TenantGate extends DurableObject<Bindings> {
         PRIMARY KEY (key, window_start));
       CREATE TABLE IF NOT EXISTS quota (
         period_start INTEGER PRIMARY KEY, used INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
   }
 
@@ -149,7 +155,13 @@ export class TenantGate extends DurableObject<Bindings> {
         entry.expiresAt,
       );
     }
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + 3_600_000);
+    await this.alarmWithin(3_600_000);
+  }
+
+  /** Sets the alarm no later than `ms` from now (an earlier one stays). */
+  private async alarmWithin(ms: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > Date.now() + ms) await this.ctx.storage.setAlarm(Date.now() + ms);
   }
 
   /**
@@ -179,10 +191,19 @@ export class TenantGate extends DurableObject<Bindings> {
     return { verdict: "admit", inFlight: this.inFlight, ...(limit ? { limit } : {}) };
   }
 
-  /** The end of an admitted request; `events` it created count against the monthly quota. */
-  leave(outcome: { events: number; now: number }): void {
+  /**
+   * The end of an admitted request; `events` it created count against the monthly quota, and
+   * reach the database's `tenant_usage` within a minute (the alarm), off the request path.
+   */
+  async leave(outcome: { events: number; now: number; tenantId: string }): Promise<void> {
     this.inFlight = Math.max(0, this.inFlight - 1);
-    if (outcome.events > 0) this.countQuota(outcome.events, outcome.now);
+    if (outcome.events === 0) return;
+    this.countQuota(outcome.events, outcome.now);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('tenant_id', ?), ('usage_dirty', '1')",
+      outcome.tenantId,
+    );
+    await this.alarmWithin(USAGE_FLUSH_MS);
   }
 
   /** GET /usage: the quota of the current month and what is in flight now. */
@@ -252,7 +273,6 @@ export class TenantGate extends DurableObject<Bindings> {
       periodStart,
       cost,
     );
-    this.sql.exec("DELETE FROM quota WHERE period_start < ?", periodStart);
   }
 
   /** Readiness: a round trip that touches storage. */
@@ -260,9 +280,51 @@ export class TenantGate extends DurableObject<Bindings> {
     return this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM subjects").one().n;
   }
 
+  /** Housekeeping: forget expired revocations, report usage to the database. A throw retries. */
   override async alarm(): Promise<void> {
     this.sql.exec("DELETE FROM revocations WHERE expires_at < ?", Math.floor(Date.now() / 1000));
+    await this.flushUsage();
     const left = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM revocations").one().n;
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + 3_600_000);
+    if (left > 0) await this.alarmWithin(3_600_000);
+  }
+
+  private meta(key: string): string | undefined {
+    return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value;
+  }
+
+  /** Writes the month's counts to `tenant_usage` (absolute values: a retry writes the same). */
+  private async flushUsage(): Promise<void> {
+    const tenantId = this.meta("tenant_id");
+    if (this.meta("usage_dirty") !== "1" || !tenantId) return;
+    const periods = this.sql
+      .exec<{ period_start: number; used: number }>("SELECT period_start, used FROM quota")
+      .toArray();
+    const { db, close } = openDatabase(loadConfig(this.env));
+    try {
+      for (const period of periods) {
+        const row = {
+          tenantId,
+          periodStart: new Date(period.period_start),
+          events: period.used,
+          updatedAt: new Date(),
+        };
+        await db
+          .insert(tenantUsage)
+          .values(row)
+          .onConflictDoUpdate({
+            target: [tenantUsage.tenantId, tenantUsage.periodStart],
+            set: { events: row.events, updatedAt: row.updatedAt },
+          });
+      }
+    } finally {
+      await close();
+    }
+    this.sql.exec("UPDATE meta SET value = '0' WHERE key = 'usage_dirty'");
+    // Earlier months are reported; only the current one is still counted here.
+    const now = new Date();
+    this.sql.exec(
+      "DELETE FROM quota WHERE period_start < ?",
+      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1),
+    );
   }
 }

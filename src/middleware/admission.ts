@@ -162,9 +162,11 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
       if (principal) {
         // Release the in-flight slot, and count the event if one was created.
         const events = rule.quota && c.res.status === 201 ? 1 : 0;
-        const left = gate.leave({ events, now: Date.now() }).catch((error: unknown) => {
-          c.get("logger").error("tenant gate leave failed", { error: String(error) });
-        });
+        const left = gate
+          .leave({ events, now: Date.now(), tenantId: principal.tenantId })
+          .catch((error: unknown) => {
+            c.get("logger").error("tenant gate leave failed", { error: String(error) });
+          });
         c.executionCtx.waitUntil(left);
       }
     }
