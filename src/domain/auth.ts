@@ -54,13 +54,23 @@ const keyCache = new Map<string, KnownKey>();
 const KEY_CACHE_SECONDS = 60;
 const KEY_CACHE_MAX = 1_000;
 
+// Hashes of keys that do not exist → when that was learnt: bad keys cannot make every request
+// a database query (authentication runs before rate limits).
+const unknownKeys = new Map<string, number>();
+
 async function findApiKey(deps: AuthDeps, key: string): Promise<KnownKey | undefined> {
   const hash = await sha256Hex(key);
   const cached = keyCache.get(hash);
   if (cached && deps.now - cached.cachedAt < KEY_CACHE_SECONDS) return cached;
+  const missed = unknownKeys.get(hash);
+  if (missed !== undefined && deps.now - missed < KEY_CACHE_SECONDS) return undefined;
   // The only lookup not scoped by tenant: the key is what tells the tenant. key_hash is unique.
   const [row] = await deps.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash));
-  if (!row) return undefined;
+  if (!row) {
+    if (unknownKeys.size >= KEY_CACHE_MAX) unknownKeys.clear();
+    unknownKeys.set(hash, deps.now);
+    return undefined;
+  }
   const known: KnownKey = {
     id: row.id,
     tenantId: row.tenantId,

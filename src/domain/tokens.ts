@@ -89,7 +89,8 @@ export async function rotateRefreshToken(
   if (!REFRESH_TOKEN_PATTERN.test(token)) throw new AuthFailure("malformed_refresh_token", true);
   const hash = await sha256Hex(token);
   const nowDate = new Date(deps.now * 1000);
-  // Claim the token atomically: of two concurrent uses only one gets the row.
+  // Claim the token atomically: of two concurrent uses only one gets the row. Like an API key,
+  // the token is what tells the tenant, so these two lookups go by its (unique) hash alone.
   const [claimed] = await deps.db
     .update(refreshTokens)
     .set({ usedAt: nowDate })
