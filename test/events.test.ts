@@ -95,6 +95,22 @@ describe("POST /api/v1/events", () => {
     await expectError(await postEvent(tenant, foreign.id), 404, "NOT_FOUND");
   });
 
+  it("measures the payload as sent: whitespace counts toward 256 KiB", async () => {
+    const loose = await createReceiver(tenant, { schema: { type: "object" } });
+    const payload = { list: Array.from({ length: 2_000 }, (_, index) => index) };
+    // About 10 KiB compact, over 256 KiB with the padding the client sent.
+    const padded = JSON.stringify(payload).replace(/,/g, `,${" ".repeat(140)}`);
+    const body = `{"name":"foo","version":"1","release":"1","platform_id":"x","package":"p","success":true,"event_receiver_id":"${loose.id}","payload":${padded}}`;
+    const send = (text: string) =>
+      call("/api/v1/events", {
+        method: "POST",
+        headers: { ...tenant.writer.headers, "content-type": "application/json" },
+        body: text,
+      });
+    await expectError(await send(body), 413, "PAYLOAD_TOO_LARGE");
+    expect((await send(body.replace(padded, JSON.stringify(payload)))).status).toBe(201);
+  });
+
   it("answers 413 for a payload over 256 KiB inside a body under 1 MiB", async () => {
     const big = await createReceiver(tenant, { schema: { type: "object" } });
     const response = await postEvent(tenant, big.id, { payload: { blob: "x".repeat(300 * 1024) } });

@@ -63,9 +63,11 @@ export interface CreatedEvent {
   completions: number;
 }
 
+/** `payloadBytes`: the UTF-8 size of the payload's JSON as the client sent it (API.md). */
 export async function createEvent(
   ctx: ServiceContext & MessageContext,
   input: NewEvent,
+  payloadBytes: number,
 ): Promise<CreatedEvent> {
   const [receiver] = await ctx.db
     .select()
@@ -73,12 +75,11 @@ export async function createEvent(
     .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, input.event_receiver_id)));
   if (!receiver) throw new ApiError(404, "NOT_FOUND", "No such event receiver.");
 
-  const size = new TextEncoder().encode(JSON.stringify(input.payload)).length;
-  if (size > MAX_PAYLOAD_BYTES) {
+  if (payloadBytes > MAX_PAYLOAD_BYTES) {
     throw new ApiError(
       413,
       "PAYLOAD_TOO_LARGE",
-      `The payload is ${size} bytes; at most ${MAX_PAYLOAD_BYTES} are accepted.`,
+      `The payload is ${payloadBytes} bytes; at most ${MAX_PAYLOAD_BYTES} are accepted.`,
     );
   }
   const violations = validatePayload(receiver.schema as object, receiver.fingerprint, input.payload);

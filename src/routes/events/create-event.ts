@@ -1,9 +1,19 @@
 import { z } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../../context";
 import { createEvent, eventView } from "../../domain/events";
+import { rawMember } from "../../lib/json-span";
 import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { formatTraceparent } from "../../lib/trace";
 import { serviceContext, withEtag } from "../http";
 import { CreateEvent, EventSchema } from "./schemas";
+
+// Read the body as text before the validator parses it, so that the payload can be measured as
+// sent (Hono hands the cached text to the validator).
+const keepRawBody = createMiddleware<AppEnv>(async (c, next) => {
+  await c.req.text();
+  await next();
+});
 
 const route = protectedRoute("events:write", {
   method: "post",
@@ -12,6 +22,7 @@ const route = protectedRoute("events:write", {
   summary: "Record an event; its payload must satisfy the receiver's schema",
   description:
     "Stored with its outbox message and any group completion it causes, in one transaction: the completion exists when this returns.",
+  middleware: [keepRawBody] as const,
   request: { body: jsonBody(CreateEvent) },
   responses: {
     201: {
@@ -29,7 +40,9 @@ export const registerCreateEvent = (app: AppRouter) =>
       requestId: c.get("requestId"),
       traceparent: formatTraceparent(c.get("trace")),
     };
-    const { event, completions } = await createEvent(ctx, c.req.valid("json"));
+    const payloadText = rawMember(await c.req.text(), "payload") ?? "";
+    const payloadBytes = new TextEncoder().encode(payloadText).length;
+    const { event, completions } = await createEvent(ctx, c.req.valid("json"), payloadBytes);
     c.get("metrics").inc("xzepr_events_ingested_total");
     if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
     const { body, etag } = await withEtag(c, eventView(event));
