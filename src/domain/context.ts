@@ -1,6 +1,7 @@
 // What every tenant-scoped service receives. Services never see the HTTP context.
 import type { Database } from "../db/client";
 import type { Config } from "../env";
+import { ApiError } from "../lib/errors";
 import type { Principal } from "./auth";
 
 export interface ServiceContext {
@@ -20,5 +21,12 @@ export function hasSqlState(error: unknown, state: "23505" | "23503"): boolean {
   return false;
 }
 
-/** A unique-constraint violation. */
-export const isUniqueViolation = (error: unknown) => hasSqlState(error, "23505");
+/** Runs `work`; a unique-constraint violation (a duplicate identity) becomes 409 CONFLICT. */
+export async function conflictOnDuplicate<T>(message: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (hasSqlState(error, "23505")) throw new ApiError(409, "CONFLICT", message);
+    throw error;
+  }
+}

@@ -5,7 +5,7 @@ import type { Database } from "../db/client";
 import { eqIfGiven } from "../db/filters";
 import { eventReceivers, groupCompletions, groupMembers, receiverGroups } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { isUniqueViolation, type ServiceContext } from "./context";
+import { conflictOnDuplicate, type ServiceContext } from "./context";
 import { groupFingerprint } from "./fingerprint";
 
 // Completions share one representation with their Kafka message (built by event ingestion).
@@ -90,8 +90,8 @@ export interface NewGroup {
 export async function createGroup(ctx: ServiceContext, input: NewGroup): Promise<GroupRow> {
   const { event_receiver_ids: ids, ...fields } = input;
   const fingerprint = await groupFingerprint(fields);
-  try {
-    return await ctx.db.transaction(async (tx) => {
+  return conflictOnDuplicate("A receiver group with this name, type and version already exists.", () =>
+    ctx.db.transaction(async (tx) => {
       await assertReceivers(tx, ctx, ids);
       const [row] = await tx
         .insert(receiverGroups)
@@ -107,17 +107,8 @@ export async function createGroup(ctx: ServiceContext, input: NewGroup): Promise
       if (!row) throw new Error("insert returned no row");
       await insertMembers(tx, ctx, row.id, ids);
       return { ...row, memberIds: [...ids].sort() };
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ApiError(
-        409,
-        "CONFLICT",
-        "A receiver group with this name, type and version already exists.",
-      );
-    }
-    throw error;
-  }
+    }),
+  );
 }
 
 export async function getGroup(ctx: ServiceContext, id: string): Promise<GroupRow> {

@@ -6,7 +6,7 @@ import { apiKeys, principals, tenants } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
 import type { Principal } from "./auth";
-import { isUniqueViolation, type ServiceContext } from "./context";
+import { conflictOnDuplicate, type ServiceContext } from "./context";
 import { permissionsFor } from "./permissions";
 
 export type PrincipalRow = typeof principals.$inferSelect;
@@ -23,15 +23,14 @@ export function principalView(row: PrincipalRow) {
 }
 
 const notFound = () => new ApiError(404, "NOT_FOUND", "No such principal.");
-const duplicate = () =>
-  new ApiError(409, "CONFLICT", "A principal with this name already exists in the tenant.");
+const DUPLICATE = "A principal with this name already exists in the tenant.";
 
 export async function createPrincipal(
   ctx: ServiceContext,
   input: { name: string; roles: string[]; enabled: boolean },
 ) {
-  try {
-    const [row] = await ctx.db
+  const [row] = await conflictOnDuplicate(DUPLICATE, () =>
+    ctx.db
       .insert(principals)
       .values({
         id: ulid(),
@@ -40,12 +39,9 @@ export async function createPrincipal(
         roles: input.roles,
         enabled: input.enabled,
       })
-      .returning();
-    return row as PrincipalRow;
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate();
-    throw error;
-  }
+      .returning(),
+  );
+  return row as PrincipalRow;
 }
 
 export async function getPrincipal(ctx: ServiceContext, id: string): Promise<PrincipalRow> {
@@ -71,20 +67,17 @@ export async function updatePrincipal(
   id: string,
   changes: { name?: string | undefined; roles?: string[] | undefined; enabled?: boolean | undefined },
 ) {
-  try {
-    const [row] = await ctx.db
+  const [row] = await conflictOnDuplicate(DUPLICATE, () =>
+    ctx.db
       .update(principals)
       .set({ ...changes, updatedAt: ctx.now })
       .where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)))
-      .returning();
-    if (!row) throw notFound();
-    // Disabling takes effect at once, for tokens already issued too.
-    await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: row.enabled }]);
-    return row;
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate();
-    throw error;
-  }
+      .returning(),
+  );
+  if (!row) throw notFound();
+  // Disabling takes effect at once, for tokens already issued too.
+  await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: row.enabled }]);
+  return row;
 }
 
 export async function deletePrincipal(ctx: ServiceContext, id: string): Promise<void> {

@@ -4,7 +4,7 @@ import { ulid } from "ulidx";
 import { eqIfGiven } from "../db/filters";
 import { eventReceivers } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { hasSqlState, isUniqueViolation, type ServiceContext } from "./context";
+import { conflictOnDuplicate, hasSqlState, type ServiceContext } from "./context";
 import { receiverFingerprint } from "./fingerprint";
 import { checkSchemaDocument } from "./json-schema";
 
@@ -40,22 +40,16 @@ export async function createReceiver(ctx: ServiceContext, input: NewReceiver): P
       details: problems,
     });
   }
-  try {
-    const [row] = await ctx.db
-      .insert(eventReceivers)
-      .values({ id: ulid(), tenantId: ctx.tenantId, ...input, fingerprint: await receiverFingerprint(input) })
-      .returning();
-    return row as ReceiverRow;
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ApiError(
-        409,
-        "CONFLICT",
-        "An event receiver with this name, type and version already exists.",
-      );
-    }
-    throw error;
-  }
+  const fingerprint = await receiverFingerprint(input);
+  const [row] = await conflictOnDuplicate(
+    "An event receiver with this name, type and version already exists.",
+    () =>
+      ctx.db
+        .insert(eventReceivers)
+        .values({ id: ulid(), tenantId: ctx.tenantId, ...input, fingerprint })
+        .returning(),
+  );
+  return row as ReceiverRow;
 }
 
 export async function getReceiver(ctx: ServiceContext, id: string): Promise<ReceiverRow> {

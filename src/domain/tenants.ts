@@ -7,7 +7,7 @@ import { tenants } from "../db/schema";
 import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
-import { isUniqueViolation } from "./context";
+import { conflictOnDuplicate } from "./context";
 import { forgetSettings } from "./tenant-settings";
 
 const perMinute = z.number().int().min(1).max(1_000_000);
@@ -43,7 +43,7 @@ export function tenantView(row: TenantRow) {
   };
 }
 
-const duplicate = () => new ApiError(409, "CONFLICT", "A tenant with this slug already exists.");
+const DUPLICATE = "A tenant with this slug already exists.";
 
 export interface PlatformContext {
   db: Database;
@@ -55,16 +55,13 @@ export async function createTenant(
   ctx: PlatformContext,
   input: { slug: string; name: string; enabled: boolean; settings: TenantSettings },
 ) {
-  try {
-    const [row] = await ctx.db
+  const [row] = await conflictOnDuplicate(DUPLICATE, () =>
+    ctx.db
       .insert(tenants)
       .values({ id: ulid(), ...input })
-      .returning();
-    return row as TenantRow;
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate();
-    throw error;
-  }
+      .returning(),
+  );
+  return row as TenantRow;
 }
 
 export async function getTenant(ctx: PlatformContext, id: string): Promise<TenantRow> {
