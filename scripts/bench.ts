@@ -188,6 +188,8 @@ async function measure(
   } satisfies Measured;
 }
 
+const signed = (value: number, digits: number) => `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`;
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -315,7 +317,7 @@ async function main() {
       const cost = without.rps / withStep.rps - 1;
       console.log(
         `rate-limit step (${name === "auth-jwt" ? "TenantGate" : "Redis"}): throughput ratio ${(withStep.rps / without.rps).toFixed(2)}, ` +
-          `+${(cost * 100).toFixed(0)}% cost per request, +${(withStep.mean - without.mean).toFixed(2)} ms mean latency`,
+          `${signed(cost * 100, 0)}% cost per request, ${signed(withStep.mean - without.mean, 2)} ms mean latency`,
       );
     }
     const verifyMedian = await verificationMedian(join(dataDir, "secrets.json"));
