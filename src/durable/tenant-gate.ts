@@ -199,9 +199,12 @@ export class TenantGate extends DurableObject<Bindings> {
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (outcome.events === 0) return;
     this.countQuota(outcome.events, outcome.now);
+    // A version, not a flag: a count that lands while a flush awaits the database stays unflushed.
+    const version = Number(this.meta("usage_version") ?? "0") + 1;
     this.sql.exec(
-      "INSERT OR REPLACE INTO meta (key, value) VALUES ('tenant_id', ?), ('usage_dirty', '1')",
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('tenant_id', ?), ('usage_version', ?)",
       outcome.tenantId,
+      String(version),
     );
     await this.alarmWithin(USAGE_FLUSH_MS);
   }
@@ -305,7 +308,8 @@ export class TenantGate extends DurableObject<Bindings> {
   /** Writes the month's counts to `tenant_usage` (absolute values: a retry writes the same). */
   private async flushUsage(): Promise<void> {
     const tenantId = this.meta("tenant_id");
-    if (this.meta("usage_dirty") !== "1" || !tenantId) return;
+    const version = this.meta("usage_version") ?? "0";
+    if (!tenantId || version === (this.meta("usage_flushed") ?? "0")) return;
     const periods = this.sql
       .exec<{ period_start: number; used: number }>("SELECT period_start, used FROM quota")
       .toArray();
@@ -329,7 +333,9 @@ export class TenantGate extends DurableObject<Bindings> {
     } finally {
       await close();
     }
-    this.sql.exec("UPDATE meta SET value = '0' WHERE key = 'usage_dirty'");
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('usage_flushed', ?)", version);
+    // Counted while the write was in flight: flush again.
+    if (this.meta("usage_version") !== version) await this.alarmWithin(USAGE_FLUSH_MS);
     // Earlier months are reported; only the current one is still counted here.
     const now = new Date();
     this.sql.exec(
