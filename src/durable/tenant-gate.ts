@@ -9,6 +9,15 @@ import { loadConfig } from "../env";
 
 const USAGE_FLUSH_MS = 60_000;
 
+/** The quota period of an instant: its calendar month in UTC (epoch milliseconds). */
+function quotaPeriod(now: number): { periodStart: number; periodEnd: number } {
+  const date = new Date(now);
+  return {
+    periodStart: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1),
+    periodEnd: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1),
+  };
+}
+
 export type SubjectKind = "tenant" | "principal" | "api_key";
 export type RevocationKind = "jti" | "family";
 
@@ -267,9 +276,7 @@ export class TenantGate extends DurableObject<Bindings> {
   }
 
   private quotaState(now: number): { used: number; periodEnd: number } {
-    const date = new Date(now);
-    const periodStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-    const periodEnd = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+    const { periodStart, periodEnd } = quotaPeriod(now);
     const used =
       this.sql
         .exec<{ used: number }>("SELECT used FROM quota WHERE period_start = ?", periodStart)
@@ -278,8 +285,7 @@ export class TenantGate extends DurableObject<Bindings> {
   }
 
   private countQuota(cost: number, now: number): void {
-    const date = new Date(now);
-    const periodStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+    const { periodStart } = quotaPeriod(now);
     this.sql.exec(
       `INSERT INTO quota (period_start, used) VALUES (?, ?)
        ON CONFLICT (period_start) DO UPDATE SET used = used + excluded.used`,
@@ -337,10 +343,6 @@ export class TenantGate extends DurableObject<Bindings> {
     // Counted while the write was in flight: flush again.
     if (this.meta("usage_version") !== version) await this.alarmWithin(USAGE_FLUSH_MS);
     // Earlier months are reported; only the current one is still counted here.
-    const now = new Date();
-    this.sql.exec(
-      "DELETE FROM quota WHERE period_start < ?",
-      Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1),
-    );
+    this.sql.exec("DELETE FROM quota WHERE period_start < ?", quotaPeriod(Date.now()).periodStart);
   }
 }
