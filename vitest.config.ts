@@ -15,7 +15,16 @@ export default defineConfig({
           cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
-              bindings: { ENVIRONMENT: "test", LOG_LEVEL: "error", ...inject("stack").bindings },
+              bindings: {
+                ENVIRONMENT: "test",
+                LOG_LEVEL: "error",
+                // Retries and the Kafka circuit on a test's time scale.
+                OUTBOX_BACKOFF_BASE_MS: "20",
+                OUTBOX_BACKOFF_MAX_MS: "200",
+                KAFKA_BREAKER_OPEN_MS: "100",
+                KAFKA_RETRY_BASE_MS: "10",
+                ...inject("stack").bindings,
+              },
             },
           })),
         ],

@@ -9,6 +9,8 @@ import { bodySizeLimit, headerLimit, jsonOnly, requestBudget } from "./middlewar
 import { requestContext } from "./middleware/request-context";
 import { routeGuard } from "./middleware/route-guard";
 import { cors, securityHeaders } from "./middleware/security";
+import { auditRoutes } from "./routes/admin/audit";
+import { dlqRoutes } from "./routes/admin/dlq";
 import { principalRoutes } from "./routes/admin/principals";
 import { tenantRoutes } from "./routes/admin/tenants";
 import { apiKeyRoutes } from "./routes/api-keys";
@@ -69,6 +71,8 @@ export function createApp() {
   app.route("/", apiKeyRoutes);
   app.route("/", principalRoutes);
   app.route("/", tenantRoutes);
+  app.route("/", dlqRoutes);
+  app.route("/", auditRoutes);
   app.route("/", receiverRoutes);
   app.route("/", eventRoutes);
   app.route("/", groupRoutes);

@@ -19,6 +19,8 @@ export interface Variables {
   /** The route template that matched (`/api/v1/events/:id`), for logs and metrics. */
   route: string;
   db: Database;
+  /** Runs `work` after the response, on this request's database; failures are logged. */
+  afterResponse: (name: string, work: () => Promise<unknown>) => void;
   /** This request's metric increments, flushed after the response. */
   metrics: MetricsBatch;
   /** The rate limit that applied to this request (for headers and GET /usage). */

@@ -76,8 +76,39 @@ export const ConfigSchema = z
     RATE_LIMIT_BREAKER_OPEN_MS: milliseconds(30_000),
     /** Requests of one tenant in flight at once before 503 OVERLOADED (tenant settings override). */
     MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(200),
+    /** Which Kafka REST dialect KAFKA_REST_URL speaks. `upstash` is legacy (Upstash Kafka is discontinued). */
+    KAFKA_PRODUCER: z.enum(["confluent-v3", "rest-v2", "upstash"]).default("confluent-v3"),
+    /** Base URL of the Kafka REST endpoint; without it the outbox keeps every message until it is set. */
     KAFKA_REST_URL: optionalString.pipe(z.url().optional()),
+    /** Confluent v3: the cluster id in `/v3/clusters/{id}/topics/{topic}/records`. */
+    KAFKA_CLUSTER_ID: optionalString,
+    /** Basic auth of the REST endpoint (Confluent API key and secret; Upstash username and password). */
+    KAFKA_USERNAME: optionalString,
+    KAFKA_PASSWORD: optionalString,
     KAFKA_TOPIC: z.string().min(1).default("xzepr.events"),
+    /** Bound of one produce call. */
+    KAFKA_TIMEOUT_MS: milliseconds(10_000),
+    /** Retries of a produce call the endpoint failed as a whole, after full-jitter exponential delays. */
+    KAFKA_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+    KAFKA_RETRY_BASE_MS: milliseconds(100),
+    /** How long the Kafka circuit stays open (it opens after 5 failed produce calls in a row). */
+    KAFKA_BREAKER_OPEN_MS: milliseconds(30_000),
+    /** Failed publish attempts after which an outbox row moves to the dead-letter queue. */
+    OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(10),
+    /** Retry delay before attempt n+1: uniform in [0, min(MAX, BASE × 2^n)] (full jitter). */
+    OUTBOX_BACKOFF_BASE_MS: milliseconds(1_000),
+    OUTBOX_BACKOFF_MAX_MS: milliseconds(600_000),
+    /** Rows one publisher claims at once (the cron relay works in batches of this size). */
+    OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
+    /** How long a claim holds its rows; an expired claim frees them for another publisher. */
+    OUTBOX_LEASE_MS: milliseconds(60_000),
+    /** Published rows are kept this long (for their broker offsets), then purged by the cron. */
+    OUTBOX_RETENTION_HOURS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 90)
+      .default(24),
     JWT_ISSUER: z.string().min(1).default("xzepr"),
     JWT_AUDIENCE: z.string().min(1).default("xzepr-api"),
     /** Private JWK (RS256, ES256 or EdDSA, with `kid`) that signs the tokens this service issues. */
@@ -136,6 +167,27 @@ export const ConfigSchema = z
         code: "custom",
         path: ["JWT_SIGNING_KEY"],
         message: "set JWT_SIGNING_KEY (or JWT_SECRET) to issue and verify tokens",
+      });
+    }
+    if (config.KAFKA_REST_URL && config.KAFKA_PRODUCER === "confluent-v3" && !config.KAFKA_CLUSTER_ID) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KAFKA_CLUSTER_ID"],
+        message: "the confluent-v3 producer needs KAFKA_CLUSTER_ID",
+      });
+    }
+    if (config.KAFKA_REST_URL && config.KAFKA_PRODUCER === "upstash" && !config.KAFKA_PASSWORD) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["KAFKA_PASSWORD"],
+        message: "the upstash producer needs KAFKA_USERNAME and KAFKA_PASSWORD",
+      });
+    }
+    if (config.KAFKA_TIMEOUT_MS >= config.OUTBOX_LEASE_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OUTBOX_LEASE_MS"],
+        message: "must be longer than KAFKA_TIMEOUT_MS",
       });
     }
     if (Boolean(config.UPSTASH_REDIS_REST_URL) !== Boolean(config.UPSTASH_REDIS_REST_TOKEN)) {

@@ -91,6 +91,7 @@ export async function setup(project: TestProject) {
       DATABASE_URL: outage.url,
       DATABASE_WS_PROXY: outageProxy.address,
       KAFKA_REST_URL: main.sink.url,
+      KAFKA_CLUSTER_ID: "local",
     },
     sinkUrl: main.sink.url,
     controlUrl: control.url,

@@ -61,6 +61,8 @@ export interface WranglerOptions {
   port: number;
   vars: Record<string, string>;
   output: "inherit" | "ignore";
+  /** Fire the cron trigger every minute, as Cloudflare does (wrangler dev does not on its own). */
+  cron?: boolean;
 }
 
 export interface Wrangler {
@@ -76,13 +78,16 @@ export async function startWrangler(options: WranglerOptions): Promise<Wrangler>
   const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(options.port)];
   args.push("--persist-to", join(options.dataDir, "wrangler"), "--show-interactive-dev-session=false");
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
+  if (options.cron) args.push("--test-scheduled");
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ["ignore", options.output, options.output],
     env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
   });
   const exited = new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
+  let ticker: ReturnType<typeof setInterval> | undefined;
   const stop = async () => {
+    clearInterval(ticker);
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGINT");
     const forced = setTimeout(() => child.kill("SIGKILL"), 5_000);
@@ -95,6 +100,16 @@ export async function startWrangler(options: WranglerOptions): Promise<Wrangler>
   } catch (error) {
     await stop();
     throw error;
+  }
+  if (options.cron) {
+    // The cron relay publishes what the requests' own publishing left (see src/jobs/scheduled.ts).
+    ticker = setInterval(() => {
+      fetch(`${url}/__scheduled?cron=*+*+*+*+*`).then(
+        (response) => response.body?.cancel(),
+        () => undefined,
+      );
+    }, 60_000);
+    ticker.unref();
   }
   return { url, exited, stop };
 }
@@ -122,6 +137,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       port: options.port,
       vars,
       output: options.wranglerOutput,
+      cron: true,
     });
     return { url: wrangler.url, stack, credentials, accessToken, vars, exited: wrangler.exited, stop };
   } catch (error) {

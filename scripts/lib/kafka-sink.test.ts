@@ -50,4 +50,36 @@ describe("startKafkaSink", async () => {
     sink.setMode({ mode: "ok" });
     expect(sink.records.length).toBe(before);
   });
+
+  it("takes Upstash Kafka's /produce batch and answers one result per record", async () => {
+    const response = await fetch(`${sink.url}/produce`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify([
+        {
+          topic: "xzepr.events",
+          key: "t1:r1",
+          value: JSON.stringify({ id: "e3" }),
+          headers: [{ key: "a", value: "b" }],
+        },
+      ]),
+    });
+    expect(await response.json()).toMatchObject([{ topic: "xzepr.events", partition: 0 }]);
+    expect(sink.records.at(-1)).toMatchObject({
+      dialect: "upstash",
+      key: "t1:r1",
+      value: { id: "e3" },
+      headers: { a: "b" },
+    });
+  });
+
+  it("fails only the keys with the given prefix, and lists records by key prefix", async () => {
+    sink.setMode({ mode: "fail", keyPrefix: "broken:" });
+    expect((await v3({ ...record, key: { type: "STRING", data: "broken:r1" } })).status).toBe(503);
+    expect((await v3({ ...record, key: { type: "STRING", data: "fine:r1" } })).status).toBe(200);
+    sink.setMode({ mode: "ok", keyPrefix: "broken:" });
+    expect((await v3({ ...record, key: { type: "STRING", data: "broken:r1" } })).status).toBe(200);
+    const listed = (await (await fetch(`${sink.url}/_sink/records?key_prefix=broken:`)).json()) as unknown[];
+    expect(listed).toHaveLength(1);
+  });
 });

@@ -1,12 +1,17 @@
-// A local Kafka REST peer: speaks Confluent's REST v3 produce API and the Kafka REST Proxy v2
-// dialect, keeps what it receives, and can be told to fail, delay or answer per-record errors.
-//   GET  /_sink/records          what was received, in order
-//   DELETE /_sink/records        forget it
-//   PUT  /_sink/mode             {"mode": "ok"|"fail"|"record-error", "failRatio"?: 0..1, "delayMs"?: n}
+// A local Kafka REST peer: speaks Confluent's REST v3 produce API, the Kafka REST Proxy v2
+// dialect and Upstash Kafka's `/produce`, keeps what it receives, and can be told to fail, delay
+// or answer per-record errors — for every key, or only for keys with a given prefix (a tenant's
+// keys start with its id, so one test can break its own deliveries without touching others').
+//   GET    /_sink/records[?key_prefix=]   what was received, in order
+//   DELETE /_sink/records                 forget it
+//   PUT    /_sink/mode                    {"mode": "ok"|"fail"|"record-error", "failRatio"?: 0..1,
+//                                          "delayMs"?: n, "keyPrefix"?: "…"}
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
+export type Dialect = "v3" | "v2" | "upstash";
+
 export interface SinkRecord {
-  dialect: "v3" | "v2";
+  dialect: Dialect;
   topic: string;
   partition: number;
   offset: number;
@@ -21,6 +26,8 @@ export interface SinkMode {
   /** With "fail" or "record-error": the share of produce calls that fail (default 1). */
   failRatio?: number;
   delayMs?: number;
+  /** Applies only to records whose key starts with this; without it, to every record. */
+  keyPrefix?: string;
 }
 
 export interface KafkaSink {
@@ -28,6 +35,12 @@ export interface KafkaSink {
   records: SinkRecord[];
   setMode(mode: SinkMode): void;
   close(): Promise<void>;
+}
+
+interface Incoming {
+  key: unknown;
+  value: unknown;
+  headers: Record<string, string>;
 }
 
 const V3_PATH = /^\/v3\/clusters\/([^/]+)\/topics\/([^/]+)\/records$/;
@@ -50,107 +63,178 @@ function decodeV3Data(field: { type?: string; data?: unknown } | undefined): unk
   return field.data ?? null;
 }
 
+/** Upstash sends the value as a string (JSON.stringify'd by its client). */
+function parseMaybeJson(value: unknown): unknown {
+  if (typeof value !== "string") return value ?? null;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
 export async function startKafkaSink(options: {
   port: number;
   host?: string;
   print?: boolean;
 }): Promise<KafkaSink> {
   const records: SinkRecord[] = [];
-  let mode: SinkMode = { mode: "ok" };
+  const modes = new Map<string, SinkMode>();
   const offsets = new Map<string, number>();
   const nextOffset = (topic: string) => {
     const offset = offsets.get(topic) ?? 0;
     offsets.set(topic, offset + 1);
     return offset;
   };
-  const failing = () => mode.mode !== "ok" && Math.random() < (mode.failRatio ?? 1);
-  const keep = (record: SinkRecord) => {
-    records.push(record);
+  /** The mode for a key: the longest matching prefix, else the global one. */
+  const modeFor = (key: unknown): SinkMode => {
+    let best: SinkMode = modes.get("") ?? { mode: "ok" };
+    let length = -1;
+    for (const [prefix, mode] of modes) {
+      if (prefix && String(key).startsWith(prefix) && prefix.length > length) {
+        best = mode;
+        length = prefix.length;
+      }
+    }
+    return best;
+  };
+  const setMode = (mode: SinkMode) => {
+    const prefix = mode.keyPrefix ?? "";
+    if (mode.mode === "ok" && !mode.delayMs && prefix) modes.delete(prefix);
+    else modes.set(prefix, mode);
+  };
+  const rolls = (mode: SinkMode, kind: SinkMode["mode"]) =>
+    mode.mode === kind && Math.random() < (mode.failRatio ?? 1);
+  const keep = (dialect: Dialect, topic: string, record: Incoming): SinkRecord => {
+    const kept = {
+      dialect,
+      topic,
+      partition: 0,
+      offset: nextOffset(topic),
+      ...record,
+      receivedAt: new Date().toISOString(),
+    };
+    records.push(kept);
     if (options.print)
       console.log(
-        `[kafka-sink] ${record.topic}@${record.offset} key=${JSON.stringify(record.key)} ${JSON.stringify(record.value)}`,
+        `[kafka-sink] ${topic}@${kept.offset} key=${JSON.stringify(kept.key)} ${JSON.stringify(kept.value)}`,
       );
+    return kept;
   };
+
+  /** One produce call: delay and whole-call failure are decided by the first record's key. */
+  async function produce(
+    res: ServerResponse,
+    dialect: Dialect,
+    topicOf: (i: number) => string,
+    batch: Incoming[],
+  ) {
+    const mode = modeFor(batch[0]?.key);
+    if (mode.delayMs) await new Promise((resolve) => setTimeout(resolve, mode.delayMs));
+    if (rolls(mode, "fail")) return send(res, 503, { error_code: 503, message: "sink told to fail" });
+    const results = batch.map((record, index) =>
+      rolls(modeFor(record.key), "record-error") ? undefined : keep(dialect, topicOf(index), record),
+    );
+    if (dialect === "v3") {
+      const kept = results[0];
+      if (!kept) return send(res, 200, { error_code: 40403, message: "sink told to answer a record error" });
+      return send(res, 200, {
+        error_code: 200,
+        topic_name: kept.topic,
+        partition_id: kept.partition,
+        offset: kept.offset,
+        timestamp: kept.receivedAt,
+      });
+    }
+    if (dialect === "v2") {
+      return send(res, 200, {
+        key_schema_id: null,
+        value_schema_id: null,
+        offsets: results.map((kept) =>
+          kept
+            ? { partition: kept.partition, offset: kept.offset, error_code: null, error: null }
+            : {
+                partition: null,
+                offset: null,
+                error_code: 50001,
+                error: "sink told to answer a record error",
+              },
+        ),
+      });
+    }
+    return send(
+      res,
+      200,
+      results.map((kept, index) =>
+        kept
+          ? { topic: kept.topic, partition: kept.partition, offset: kept.offset, timestamp: Date.now() }
+          : { topic: topicOf(index), error: "sink told to answer a record error" },
+      ),
+    );
+  }
 
   const server = createServer(async (req, res) => {
     try {
-      const path = new URL(req.url ?? "/", "http://sink").pathname;
-      if (path === "/_sink/records" && req.method === "GET") return send(res, 200, records);
+      const url = new URL(req.url ?? "/", "http://sink");
+      const path = url.pathname;
+      if (path === "/_sink/records" && req.method === "GET") {
+        const prefix = url.searchParams.get("key_prefix");
+        return send(res, 200, prefix ? records.filter((r) => String(r.key).startsWith(prefix)) : records);
+      }
       if (path === "/_sink/records" && req.method === "DELETE") {
         records.length = 0;
         return send(res, 204, null);
       }
       if (path === "/_sink/mode" && req.method === "PUT") {
-        mode = (await readJson(req)) as SinkMode;
+        const mode = (await readJson(req)) as SinkMode;
+        setMode(mode);
         return send(res, 200, mode);
       }
       if (req.method === "GET" && path === "/")
-        return send(res, 200, { kind: "KafkaRestSink", dialects: ["v3", "v2"] });
+        return send(res, 200, { kind: "KafkaRestSink", dialects: ["v3", "v2", "upstash"] });
 
       const v3 = V3_PATH.exec(path);
       const v2 = V2_PATH.exec(path);
-      if (req.method !== "POST" || (!v3 && !v2))
+      if (req.method !== "POST" || (!v3 && !v2 && path !== "/produce"))
         return send(res, 404, { error_code: 404, message: "not found" });
       const body = (await readJson(req)) as Record<string, unknown>;
-      if (mode.delayMs) await new Promise((resolve) => setTimeout(resolve, mode.delayMs));
-      const fail = failing();
-      if (fail && mode.mode === "fail")
-        return send(res, 503, { error_code: 503, message: "sink told to fail" });
 
       if (v3) {
         const topic = decodeURIComponent(v3[2] ?? "");
-        if (fail) return send(res, 200, { error_code: 40403, message: "sink told to answer a record error" });
         const headers = Object.fromEntries(
           ((body.headers as { name: string; value: string }[] | undefined) ?? []).map((h) => [
             h.name,
             Buffer.from(h.value, "base64").toString("utf8"),
           ]),
         );
-        const offset = nextOffset(topic);
-        keep({
-          dialect: "v3",
-          topic,
-          partition: 0,
-          offset,
+        const record = {
           key: decodeV3Data(body.key as { type?: string; data?: unknown }),
           value: decodeV3Data(body.value as { type?: string; data?: unknown }),
           headers,
-          receivedAt: new Date().toISOString(),
-        });
-        return send(res, 200, {
-          error_code: 200,
-          cluster_id: v3[1],
-          topic_name: topic,
-          partition_id: 0,
-          offset,
-          timestamp: new Date().toISOString(),
-        });
+        };
+        return await produce(res, "v3", () => topic, [record]);
       }
-
-      const topic = decodeURIComponent(v2?.[1] ?? "");
-      const batch = (body.records as { key?: unknown; value?: unknown }[] | undefined) ?? [];
-      const results = batch.map((record) => {
-        if (fail)
-          return {
-            partition: null,
-            offset: null,
-            error_code: 50001,
-            error: "sink told to answer a record error",
-          };
-        const offset = nextOffset(topic);
-        keep({
-          dialect: "v2",
-          topic,
-          partition: 0,
-          offset,
-          key: record.key ?? null,
-          value: record.value ?? null,
+      if (v2) {
+        const topic = decodeURIComponent(v2[1] ?? "");
+        const batch = ((body.records as { key?: unknown; value?: unknown }[] | undefined) ?? []).map((r) => ({
+          key: r.key ?? null,
+          value: r.value ?? null,
           headers: {},
-          receivedAt: new Date().toISOString(),
-        });
-        return { partition: 0, offset, error_code: null, error: null };
-      });
-      return send(res, 200, { key_schema_id: null, value_schema_id: null, offsets: results });
+        }));
+        return await produce(res, "v2", () => topic, batch);
+      }
+      const entries = (Array.isArray(body) ? body : [body]) as {
+        topic: string;
+        key?: unknown;
+        value?: unknown;
+        headers?: { key: string; value: string }[];
+      }[];
+      const batch = entries.map((entry) => ({
+        key: entry.key ?? null,
+        value: parseMaybeJson(entry.value),
+        headers: Object.fromEntries((entry.headers ?? []).map((h) => [h.key, h.value])),
+      }));
+      return await produce(res, "upstash", (i) => entries[i]?.topic ?? "", batch);
     } catch (error) {
       return send(res, 400, { error_code: 400, message: `bad request: ${(error as Error).message}` });
     }
@@ -166,9 +250,7 @@ export async function startKafkaSink(options: {
   return {
     url: `http://${host}:${port}`,
     records,
-    setMode: (next) => {
-      mode = next;
-    },
+    setMode,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -70,6 +70,9 @@ export async function startPostgres(options: PostgresOptions): Promise<LocalPost
     password: PASSWORD,
     // Password (not SCRAM) auth: the Neon driver's SCRAM handshake costs ~3x per connection locally.
     authMethod: "password",
+    // A Worker opens a pool per request and keeps it through its after-response work; Neon's
+    // pooler takes thousands of clients, a stock PostgreSQL 100. Room for a local burst.
+    postgresFlags: ["-c", "max_connections=400"],
     persistent: options.persistent ?? true,
     // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` user.
     createPostgresUser: isRoot,

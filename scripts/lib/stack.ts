@@ -85,6 +85,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         DATABASE_URL: databaseUrl,
         DATABASE_WS_PROXY: proxy?.address ?? "",
         KAFKA_REST_URL: sink.url,
+        KAFKA_CLUSTER_ID: "local",
       },
       stop,
     };

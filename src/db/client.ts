@@ -7,6 +7,8 @@ import type { Config } from "../env";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
+/** What `db.transaction` hands its callback: the same query API, inside the transaction. */
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 function configureDriver(config: Config): void {
   const proxy = config.DATABASE_WS_PROXY;

@@ -1,6 +1,7 @@
 // Drizzle schema. Every table holding tenant data carries tenant_id; indexes lead with it.
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   index,
   integer,
@@ -247,24 +248,87 @@ export const groupCompletions = pgTable(
   (table) => [index("group_completions_group_idx").on(table.tenantId, table.groupId, table.id.desc())],
 );
 
-/** Transactional outbox: written with the fact it announces, published to Kafka afterwards. */
+/**
+ * Transactional outbox: written with the fact it announces, published to Kafka afterwards.
+ * Rows of one key are published in `seq` order; a published row keeps its broker position until
+ * the relay purges it.
+ */
 export const outbox = pgTable(
   "outbox",
   {
     id: text("id").primaryKey(),
+    /** Insertion order: per-key publishing order. */
+    seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
     tenantId: text("tenant_id").notNull(),
     topic: text("topic").notNull(),
     key: text("key").notNull(),
     /** The CloudEvent (API.md "Kafka message"). */
     value: jsonb("value").notNull(),
     headers: jsonb("headers").notNull(),
+    /** Failed publish attempts so far. */
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** A publisher holds the row until then; an expired lease frees it for the next one. */
+    leaseUntil: timestamp("lease_until", { withTimezone: true, mode: "date" }),
+    leaseOwner: text("lease_owner"),
     lastError: text("last_error"),
+    firstFailedAt: timestamp("first_failed_at", { withTimezone: true, mode: "date" }),
     publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
+    partition: integer("partition"),
+    offset: bigint("offset", { mode: "number" }),
     createdAt: createdAt(),
   },
-  (table) => [index("outbox_pending_idx").on(table.nextAttemptAt).where(sql`${table.publishedAt} is null`)],
+  (table) => [
+    index("outbox_pending_idx").on(table.key, table.seq).where(sql`${table.publishedAt} is null`),
+    index("outbox_published_idx").on(table.publishedAt).where(sql`${table.publishedAt} is not null`),
+  ],
+);
+
+/** Outbox rows that failed every attempt: kept with their last error until retried or discarded. */
+export const deadLetters = pgTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    outboxId: text("outbox_id").notNull(),
+    topic: text("topic").notNull(),
+    key: text("key").notNull(),
+    value: jsonb("value").notNull(),
+    headers: jsonb("headers").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error").notNull(),
+    firstFailedAt: timestamp("first_failed_at", { withTimezone: true, mode: "date" }).notNull(),
+    lastFailedAt: timestamp("last_failed_at", { withTimezone: true, mode: "date" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("dead_letters_tenant_idx").on(table.tenantId, table.id.desc())],
+);
+
+/**
+ * Who did what to which resource, with what outcome. Append-only: a trigger refuses UPDATE and
+ * DELETE (drizzle/0004), and no route writes anything but inserts.
+ */
+export const auditLogs = pgTable(
+  "audit_logs",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    actorType: text("actor_type", { enum: ["principal", "api_key", "system"] }).notNull(),
+    actorId: text("actor_id").notNull(),
+    action: text("action").notNull(),
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id"),
+    outcome: text("outcome", { enum: ["success", "denied", "failure"] }).notNull(),
+    requestId: text("request_id"),
+    /** Truncated: /24 of IPv4, /48 of IPv6. */
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("audit_logs_tenant_idx").on(table.tenantId, table.id.desc()),
+    index("audit_logs_resource_idx").on(table.tenantId, table.resourceType, table.resourceId),
+  ],
 );
 
 /** Idempotency-Key records: the first completed response per (tenant, principal, key), 24 h. */

@@ -13,6 +13,9 @@ export interface MessageContext {
 
 type OutboxRow = typeof outbox.$inferInsert;
 
+/** The Kafka key: per-receiver ordering within a tenant. */
+export const outboxKey = (tenantId: string, receiverId: string) => `${tenantId}:${receiverId}`;
+
 export function outboxMessage(
   ctx: MessageContext,
   message: {
@@ -30,7 +33,7 @@ export function outboxMessage(
     id: ulid(),
     tenantId: ctx.tenantId,
     topic: ctx.config.KAFKA_TOPIC,
-    key: `${ctx.tenantId}:${message.receiverId}`,
+    key: outboxKey(ctx.tenantId, message.receiverId),
     value: {
       specversion: "1.0",
       id: message.id,

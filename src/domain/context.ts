@@ -2,6 +2,7 @@
 import type { Database } from "../db/client";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
+import type { RequestMeta } from "./audit";
 import type { Principal } from "./auth";
 
 export interface ServiceContext {
@@ -10,6 +11,8 @@ export interface ServiceContext {
   /** Every query a service makes filters on this. */
   tenantId: string;
   principal: Principal;
+  /** The request acting (for audit entries). */
+  request: RequestMeta;
   now: Date;
 }
 

@@ -18,6 +18,22 @@ export const FAMILIES = {
   },
   xzepr_events_ingested_total: { type: "counter", help: "Events accepted." },
   xzepr_group_completions_total: { type: "counter", help: "Group completions recorded." },
+  xzepr_outbox_published_total: { type: "counter", help: "Outbox messages the broker acknowledged." },
+  xzepr_outbox_failed_total: { type: "counter", help: "Failed publish attempts of outbox messages." },
+  xzepr_outbox_retried_total: {
+    type: "counter",
+    help: "Failed outbox messages scheduled for another attempt.",
+  },
+  xzepr_outbox_dead_lettered_total: {
+    type: "counter",
+    help: "Outbox messages moved to the dead-letter queue after their last attempt.",
+  },
+  xzepr_outbox_lag_seconds: {
+    type: "gauge",
+    help: "Age of the oldest unpublished outbox message (0 when none).",
+  },
+  xzepr_dlq_size: { type: "gauge", help: "Messages in the dead-letter queue." },
+  xzepr_dependency_up: { type: "gauge", help: "1 when the dependency answered its readiness probe, else 0." },
 } as const;
 export type MetricName = keyof typeof FAMILIES;
 
@@ -66,13 +82,18 @@ function hub(config: Config, shard: number): DurableObjectStub<MetricsHub> {
   return config.METRICS_HUB.get(config.METRICS_HUB.idFromName(`${config.METRICS_NAMESPACE}:${shard}`));
 }
 
-/** Sums every shard and renders the exposition text; `extra` carries gauges computed at scrape time. */
-export async function renderMetrics(config: Config): Promise<string> {
+/** A sample computed at scrape time (a gauge), in the same shape as the counters. */
+export function gauge(name: MetricName, labels: Record<string, string>, value: number): Sample {
+  return { name, labels: labelText(labels), value };
+}
+
+/** Sums every shard and renders the exposition text, with `gauges` computed at scrape time. */
+export async function renderMetrics(config: Config, gauges: Sample[] = []): Promise<string> {
   const shards = await Promise.all(
     Array.from({ length: SHARDS }, (_, shard) => hub(config, shard).snapshot()),
   );
   const totals = new Map<string, Sample>();
-  for (const sample of shards.flat()) {
+  for (const sample of [...shards.flat(), ...gauges]) {
     const id = `${sample.name}{${sample.labels}}`;
     const total = totals.get(id);
     if (total) total.value += sample.value;

@@ -5,56 +5,7 @@ import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
 import type { LimitState, RateRule } from "../durable/tenant-gate";
 import type { Config } from "../env";
-
-export interface BreakerOptions {
-  /** Consecutive failures that open the circuit. */
-  threshold: number;
-  /** How long it stays open before one request may try Redis again (half-open). */
-  openMs: number;
-}
-
-/** Per-isolate circuit breaker: closed → open after `threshold` failures → half-open after `openMs`. */
-export class CircuitBreaker {
-  private failures = 0;
-  private openedAt: number | undefined;
-  private probing = false;
-
-  constructor(private readonly options: BreakerOptions) {}
-
-  /** Whether a call may go to the dependency now. */
-  allows(now: number): boolean {
-    if (this.openedAt === undefined) return true;
-    if (now - this.openedAt < this.options.openMs || this.probing) return false;
-    this.probing = true; // half-open: one trial call
-    return true;
-  }
-
-  /** Returns true when this success closed an open circuit. */
-  succeeded(): boolean {
-    const wasOpen = this.openedAt !== undefined;
-    this.failures = 0;
-    this.openedAt = undefined;
-    this.probing = false;
-    return wasOpen;
-  }
-
-  /** Returns true when this failure opened the circuit. */
-  failed(now: number): boolean {
-    this.failures++;
-    const wasProbing = this.probing;
-    this.probing = false;
-    if (wasProbing || (this.openedAt === undefined && this.failures >= this.options.threshold)) {
-      this.openedAt = now;
-      return true;
-    }
-    return false;
-  }
-
-  get state(): "closed" | "open" | "half_open" {
-    if (this.openedAt === undefined) return "closed";
-    return this.probing ? "half_open" : "open";
-  }
-}
+import { CircuitBreaker } from "./circuit-breaker";
 
 const breakers = new Map<string, CircuitBreaker>();
 

@@ -1,21 +1,38 @@
-// Cron work (wrangler.toml [triggers]): housekeeping that must not wait for a request.
+// Cron work (wrangler.toml [triggers], every minute): what must not wait for a request. Each step
+// runs even when another fails.
 import type { Bindings } from "../context";
 import { openDatabase } from "../db/client";
 import { purgeExpiredKeys } from "../domain/idempotency";
+import { purgePublished } from "../domain/outbox";
 import { loadConfig } from "../env";
+import { describeError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
+import { relayOutbox } from "./relay";
+
+/** The relay stops taking new batches after this, so that runs a minute apart rarely overlap. */
+const RELAY_BUDGET_MS = 50_000;
 
 export async function runScheduled(bindings: Bindings, now: Date): Promise<void> {
   const config = loadConfig(bindings);
   const logger = createLogger(config.LOG_LEVEL, { job: "scheduled" });
   const { db, close } = openDatabase(config);
+  const failures: unknown[] = [];
+  const step = async (name: string, work: () => Promise<Record<string, unknown> | undefined>) => {
+    try {
+      logger.info(`${name} done`, await work());
+    } catch (error) {
+      failures.push(error);
+      logger.error(`${name} failed`, describeError(error));
+    }
+  };
   try {
-    const purged = await purgeExpiredKeys(db, now);
-    logger.info("idempotency keys purged", { purged });
-  } catch (error) {
-    logger.error("scheduled job failed", { error: error instanceof Error ? error.message : String(error) });
-    throw error;
+    await step("idempotency purge", async () => ({ purged: await purgeExpiredKeys(db, now) }));
+    await step("outbox relay", async () => ({
+      ...(await relayOutbox({ db, config, logger }, { budgetMs: RELAY_BUDGET_MS })),
+    }));
+    await step("outbox purge", async () => ({ purged: await purgePublished(db, config, now) }));
   } finally {
     await close();
   }
+  if (failures.length > 0) throw new AggregateError(failures, "scheduled job failed");
 }

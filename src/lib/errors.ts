@@ -84,6 +84,46 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   return c.json(body, error.status, error.options.headers);
 }
 
+/**
+ * What a log may say about an error: each message of its cause chain, the SQL text and SQLSTATE of
+ * a failed query — never a query's parameters (they carry tenant data; a failed query's own
+ * message lists them, so it is replaced by its SQL).
+ */
+export function describeError(error: unknown): {
+  error: string;
+  query?: string;
+  sqlstate?: string;
+  stack?: string;
+} {
+  const messages: string[] = [];
+  let query: string | undefined;
+  let sqlstate: string | undefined;
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const item = current as { message?: unknown; query?: unknown; code?: unknown; cause?: unknown };
+    if (typeof item.query === "string" && Array.isArray((item as { params?: unknown }).params)) {
+      query = item.query.slice(0, 500);
+    } else {
+      messages.push(typeof item.message === "string" ? item.message : String(current));
+    }
+    if (typeof item.code === "string" && /^[0-9A-Z]{5}$/.test(item.code)) sqlstate = item.code;
+    current = item.cause;
+  }
+  // Frames only: the stack's head repeats the message (with a failed query's parameters).
+  const stack =
+    error instanceof Error
+      ? error.stack
+          ?.split("\n")
+          .filter((line) => line.trimStart().startsWith("at "))
+          .join("\n")
+      : undefined;
+  return {
+    error: messages.join(": ") || "query failed",
+    ...(query ? { query } : {}),
+    ...(sqlstate ? { sqlstate } : {}),
+    ...(stack ? { stack } : {}),
+  };
+}
+
 /** The app's onError: logs what the client is not told, answers the envelope. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   const apiError = toApiError(error);
@@ -95,8 +135,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     const cause = apiError.options.cause ?? error;
     log?.error("request failed", {
       code: apiError.code,
-      error: cause instanceof Error ? cause.message : String(cause),
-      stack: cause instanceof Error ? cause.stack : undefined,
+      ...describeError(cause),
       ...(cause instanceof ConfigError ? { invalid: cause.issues } : {}),
     });
   }

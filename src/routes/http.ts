@@ -2,10 +2,13 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../context";
+import type { RequestMeta } from "../domain/audit";
 import type { ServiceContext } from "../domain/context";
 import type { PlatformContext } from "../domain/tenants";
+import { relayOutbox } from "../jobs/relay";
 import { assertIfMatch, etagOf, notModified } from "../lib/etag";
 import { decodeCursor, pageOf } from "../lib/pagination";
+import { truncateIp } from "../lib/privacy";
 
 export const ULID = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "must be a ULID");
 export const IdParam = z.object({
@@ -19,7 +22,17 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     config: c.get("config"),
     tenantId: principal.tenantId,
     principal,
+    request: requestMeta(c),
     now: new Date(),
+  };
+}
+
+/** The request, as an audit entry records it: its id, truncated client address and user agent. */
+export function requestMeta(c: Context<AppEnv>): RequestMeta {
+  return {
+    id: c.get("requestId"),
+    ip: truncateIp(c.req.header("cf-connecting-ip")),
+    userAgent: c.req.header("user-agent"),
   };
 }
 
@@ -50,4 +63,21 @@ export function listPage<T extends { id: string }>(c: Context<AppEnv>, rows: T[]
 export async function checkIfMatch(c: Context<AppEnv>, current: () => Promise<unknown>): Promise<void> {
   const ifMatch = c.req.header("if-match");
   if (ifMatch !== undefined) assertIfMatch(ifMatch, await etagOf(await current()));
+}
+
+/** How long a request's own publishing may run after its response. */
+const PUBLISH_BUDGET_MS = 10_000;
+
+/**
+ * Publishes the queue of each outbox key the request wrote to, after the response: its own rows
+ * and any still waiting before or behind them. The cron relay catches whatever is left.
+ */
+export function publishAfterResponse(c: Context<AppEnv>, keys: string[]): void {
+  if (keys.length === 0) return;
+  c.get("afterResponse")("outbox publish", () =>
+    relayOutbox(
+      { db: c.get("db"), config: c.get("config"), logger: c.get("logger") },
+      { keys, budgetMs: PUBLISH_BUDGET_MS },
+    ),
+  );
 }

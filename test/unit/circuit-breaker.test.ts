@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CircuitBreaker } from "../../src/infra/rate-limiter";
+import { CircuitBreaker } from "../../src/infra/circuit-breaker";
 
 describe("CircuitBreaker", () => {
   it("opens after the threshold of consecutive failures, half-opens after a while, closes on success", () => {

@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context";
+import { outboxKey } from "../../domain/cloud-events";
 import { createEvent, eventView } from "../../domain/events";
 import { rawMember } from "../../lib/json-span";
 import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { formatTraceparent } from "../../lib/trace";
-import { serviceContext, withEtag } from "../http";
+import { publishAfterResponse, serviceContext, withEtag } from "../http";
 import { CreateEvent, EventSchema } from "./schemas";
 
 // Read the body as text before the validator parses it, so that the payload can be measured as
@@ -45,6 +46,7 @@ export const registerCreateEvent = (app: AppRouter) =>
     const { event, completions } = await createEvent(ctx, c.req.valid("json"), payloadBytes);
     c.get("metrics").inc("xzepr_events_ingested_total");
     if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
+    publishAfterResponse(c, [outboxKey(event.tenantId, event.eventReceiverId)]);
     const { body, etag } = await withEtag(c, eventView(event));
     return c.json(body, 201, { ETag: etag, Location: `/api/v1/events/${event.id}` });
   });

@@ -2,8 +2,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
 import { AuthFailure, authenticate } from "../../domain/auth";
+import { checkReadiness } from "../../domain/health";
+import { outboxGauges } from "../../domain/outbox";
 import { permissionsFor } from "../../domain/permissions";
-import { renderMetrics } from "../../infra/metrics";
+import { gauge, renderMetrics } from "../../infra/metrics";
+import { dependencyChecks } from "../../infra/probes";
 import { ApiError } from "../../lib/errors";
 import { type AppRouter, errorResponses, SECURITY } from "../../lib/openapi";
 import { refuse } from "../../middleware/auth";
@@ -12,7 +15,7 @@ const route = createRoute({
   method: "get",
   path: "/metrics",
   tags: ["Operations"],
-  summary: "Prometheus metrics, summed across isolates",
+  summary: "Prometheus metrics, summed across isolates; gauges read at scrape time",
   description:
     "Needs an admin's credentials (`metrics:read`), or `Authorization: Bearer <METRICS_TOKEN>` for a scraper. The `route` label is the route template.",
   security: SECURITY,
@@ -52,7 +55,24 @@ async function allowScrape(c: Context<AppEnv>): Promise<void> {
 export const registerGetMetrics = (app: AppRouter) =>
   app.openapi(route, async (c) => {
     await allowScrape(c);
-    return c.text(await renderMetrics(c.get("config")), 200, {
+    const config = c.get("config");
+    const [outbox, readiness] = await Promise.all([
+      outboxGauges(c.get("db"), new Date()),
+      checkReadiness(
+        dependencyChecks(config, (promise) => c.executionCtx.waitUntil(promise)),
+        config.HEALTH_CHECK_TIMEOUT_MS,
+      ),
+    ]);
+    const gauges = [
+      gauge("xzepr_outbox_lag_seconds", {}, outbox.lagSeconds),
+      gauge("xzepr_dlq_size", {}, outbox.deadLetters),
+      ...Object.entries(readiness.checks)
+        .filter(([, check]) => check.status !== "not_configured")
+        .map(([dependency, check]) =>
+          gauge("xzepr_dependency_up", { dependency }, check.status === "ok" ? 1 : 0),
+        ),
+    ];
+    return c.text(await renderMetrics(config, gauges), 200, {
       "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
       "Cache-Control": "no-store",
     });

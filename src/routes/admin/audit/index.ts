@@ -1,0 +1,5 @@
+import { createRouter } from "../../../lib/openapi";
+import { registerListAudit } from "./list-audit";
+
+export const auditRoutes = createRouter();
+registerListAudit(auditRoutes);

@@ -1,0 +1,18 @@
+import { discardDeadLetter } from "../../../domain/dead-letters";
+import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
+import { IdParam, serviceContext } from "../../http";
+
+const route = protectedRoute("dlq:admin", {
+  method: "delete",
+  path: "/api/v1/admin/dlq/{id}",
+  tags: ["Dead-letter queue"],
+  summary: "Discard a dead letter for good (audited)",
+  request: { params: IdParam },
+  responses: { 204: { description: "Discarded" }, ...errorResponses(400, 404, 429) },
+});
+
+export const registerDiscardDeadLetter = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    await discardDeadLetter(serviceContext(c), c.req.valid("param").id);
+    return c.body(null, 204);
+  });

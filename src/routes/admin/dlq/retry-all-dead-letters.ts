@@ -1,0 +1,27 @@
+import { z } from "@hono/zod-openapi";
+import { retryAllDeadLetters } from "../../../domain/dead-letters";
+import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
+import { publishAfterResponse, serviceContext } from "../../http";
+
+const route = protectedRoute("dlq:admin", {
+  method: "post",
+  path: "/api/v1/admin/dlq/retry-all",
+  tags: ["Dead-letter queue"],
+  summary: "Requeue every dead letter of the tenant (audited)",
+  responses: {
+    202: {
+      description: "Requeued",
+      content: {
+        "application/json": { schema: z.object({ data: z.object({ requeued: z.number().int() }) }) },
+      },
+    },
+    ...errorResponses(429),
+  },
+});
+
+export const registerRetryAllDeadLetters = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const keys = await retryAllDeadLetters(serviceContext(c));
+    publishAfterResponse(c, [...new Set(keys)]);
+    return c.json({ data: { requeued: keys.length } }, 202);
+  });

@@ -1,0 +1,29 @@
+import { z } from "@hono/zod-openapi";
+import { retryDeadLetter } from "../../../domain/dead-letters";
+import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
+import { IdParam, publishAfterResponse, serviceContext } from "../../http";
+
+const route = protectedRoute("dlq:admin", {
+  method: "post",
+  path: "/api/v1/admin/dlq/{id}/retry",
+  tags: ["Dead-letter queue"],
+  summary: "Requeue a dead letter: back to the outbox with a fresh set of attempts (audited)",
+  description: "Publishing starts after the response; the message keeps its CloudEvent `id`.",
+  request: { params: IdParam },
+  responses: {
+    202: {
+      description: "Requeued",
+      content: {
+        "application/json": { schema: z.object({ data: z.object({ requeued: z.number().int() }) }) },
+      },
+    },
+    ...errorResponses(400, 404, 429),
+  },
+});
+
+export const registerRetryDeadLetter = (app: AppRouter) =>
+  app.openapi(route, async (c) => {
+    const keys = await retryDeadLetter(serviceContext(c), c.req.valid("param").id);
+    publishAfterResponse(c, keys);
+    return c.json({ data: { requeued: keys.length } }, 202);
+  });
