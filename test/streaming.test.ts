@@ -393,6 +393,34 @@ describe("publishing the outbox to Kafka", () => {
     expect(actions).toHaveLength(2); // the refused second discard wrote nothing
   });
 
+  for (const [producer, dialect, headers] of [
+    ["rest-v2", "v2", false],
+    ["upstash", "upstash", true],
+  ] as const) {
+    it(`publishes through the ${producer} producer too`, async () => {
+      const tenant = await createTenant();
+      const receiver = await createReceiver(tenant);
+      // Held back from the Worker's own publishing (v3), then relayed by this producer.
+      await sinkMode(tenant, { mode: "fail" });
+      expect((await postEvent(tenant, receiver.id)).status).toBe(201);
+      await eventually(
+        () => pendingRows(tenant),
+        (rows) => rows[0]?.lastError != null && rows[0]?.leaseOwner == null,
+      );
+      const hold = (until: Date) =>
+        withDb((db) => db.update(outbox).set({ nextAttemptAt: until }).where(eq(outbox.tenantId, tenant.id)));
+      await hold(new Date(Date.now() + 3_600_000));
+      await sinkMode(tenant, { mode: "ok" });
+      await hold(new Date());
+      await drain(tenant, { KAFKA_PRODUCER: producer, KAFKA_USERNAME: "u", KAFKA_PASSWORD: "p" });
+      const [record] = await received(tenant);
+      expect(record?.dialect).toBe(dialect);
+      expect(record?.key).toBe(`${tenant.id}:${receiver.id}`);
+      expect(record?.value).toMatchObject({ specversion: "1.0", type: "xzepr.event.created" });
+      expect(Object.keys(record?.headers ?? {}).length > 0).toBe(headers);
+    });
+  }
+
   it("purges published rows past their retention, and nothing else", async () => {
     const tenant = await createTenant();
     const receiver = await createReceiver(tenant);

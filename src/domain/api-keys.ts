@@ -1,4 +1,5 @@
 // API keys of a tenant: created by admins, shown once, stored as SHA-256, revocable, may expire.
+
 import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import { ulid } from "ulidx";
 import { openDatabase } from "../db/client";
@@ -7,6 +8,7 @@ import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
 import { newApiKeySecret } from "./api-key-secret";
+import { withAudit } from "./audit";
 import type { ServiceContext } from "./context";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
@@ -35,19 +37,25 @@ export async function createApiKey(
     });
   }
   const secret = await newApiKeySecret();
-  const [row] = await ctx.db
-    .insert(apiKeys)
-    .values({
-      id: ulid(),
-      tenantId: ctx.tenantId,
-      createdBy: ctx.principal.type === "principal" ? ctx.principal.id : null,
-      name: input.name,
-      prefix: secret.prefix,
-      keyHash: secret.hash,
-      roles: input.roles,
-      expiresAt: input.expiresAt ?? null,
-    })
-    .returning();
+  const id = ulid();
+  const [row] = await withAudit(
+    ctx,
+    { action: "api_key.create", resourceType: "api_key", resourceId: id },
+    (tx) =>
+      tx
+        .insert(apiKeys)
+        .values({
+          id,
+          tenantId: ctx.tenantId,
+          createdBy: ctx.principal.type === "principal" ? ctx.principal.id : null,
+          name: input.name,
+          prefix: secret.prefix,
+          keyHash: secret.hash,
+          roles: input.roles,
+          expiresAt: input.expiresAt ?? null,
+        })
+        .returning(),
+  );
   return { row: row as ApiKeyRow, key: secret.key };
 }
 
@@ -73,10 +81,12 @@ export function listApiKeys(ctx: ServiceContext, page: { limit: number; after?: 
 export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<void> {
   const row = await getApiKey(ctx, id);
   await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "api_key", id: row.id, active: false }]);
-  await ctx.db
-    .update(apiKeys)
-    .set({ revokedAt: ctx.now })
-    .where(and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.id, id)));
+  await withAudit(ctx, { action: "api_key.revoke", resourceType: "api_key", resourceId: row.id }, (tx) =>
+    tx
+      .update(apiKeys)
+      .set({ revokedAt: ctx.now })
+      .where(and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.id, id))),
+  );
 }
 
 // Key id → last time this isolate wrote last_used_at: one write a minute per key at most.

@@ -3,7 +3,7 @@
 // group completion for every enabled group the receiver belongs to.
 import { and, asc, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import { encodeTime, ulid } from "ulidx";
-import type { Database } from "../db/client";
+import type { Transaction } from "../db/client";
 import { eqIfGiven } from "../db/filters";
 import {
   eventReceivers,
@@ -55,8 +55,6 @@ export interface NewEvent {
 
 /** The artifact an event is about; a group completes per key. */
 type ArtifactKey = Pick<EventRow, "name" | "version" | "release" | "platformId" | "package">;
-
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export interface CreatedEvent {
   event: EventRow;

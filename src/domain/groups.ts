@@ -1,17 +1,16 @@
 // Receiver groups: sets of event receivers that together decide when an artifact is complete.
 import { and, desc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
 import { ulid } from "ulidx";
-import type { Database } from "../db/client";
+import type { Transaction } from "../db/client";
 import { eqIfGiven } from "../db/filters";
 import { eventReceivers, groupCompletions, groupMembers, receiverGroups } from "../db/schema";
 import { ApiError } from "../lib/errors";
+import { withAudit, writeAudit } from "./audit";
 import { conflictOnDuplicate, type ServiceContext } from "./context";
 import { groupFingerprint } from "./fingerprint";
 
 // Completions share one representation with their Kafka message (built by event ingestion).
 export { completionView } from "./events";
-
-type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
 
 export type GroupRow = typeof receiverGroups.$inferSelect & { memberIds: string[] };
 
@@ -106,6 +105,11 @@ export async function createGroup(ctx: ServiceContext, input: NewGroup): Promise
         .returning();
       if (!row) throw new Error("insert returned no row");
       await insertMembers(tx, ctx, row.id, ids);
+      await writeAudit(tx, ctx, {
+        action: "group.create",
+        resourceType: "receiver_group",
+        resourceId: row.id,
+      });
       return { ...row, memberIds: [...ids].sort() };
     }),
   );
@@ -156,26 +160,38 @@ export async function updateGroup(
   const { description, enabled } = changes;
   // An empty PATCH changes nothing, not even updated_at (and so not the ETag).
   if (description === undefined && enabled === undefined) return getGroup(ctx, id);
-  const [row] = await ctx.db
-    .update(receiverGroups)
-    .set({
-      ...(description !== undefined ? { description } : {}),
-      ...(enabled !== undefined ? { enabled } : {}),
-      updatedAt: ctx.now,
-    })
-    .where(inTenant(ctx, id))
-    .returning(groupColumns);
-  if (!row) throw notFound();
-  return row;
+  return withAudit(
+    ctx,
+    { action: "group.update", resourceType: "receiver_group", resourceId: id },
+    async (tx) => {
+      const [row] = await tx
+        .update(receiverGroups)
+        .set({
+          ...(description !== undefined ? { description } : {}),
+          ...(enabled !== undefined ? { enabled } : {}),
+          updatedAt: ctx.now,
+        })
+        .where(inTenant(ctx, id))
+        .returning(groupColumns);
+      if (!row) throw notFound();
+      return row;
+    },
+  );
 }
 
 /** Members, key states and completions go with the group (ON DELETE CASCADE). */
 export async function deleteGroup(ctx: ServiceContext, id: string): Promise<void> {
-  const deleted = await ctx.db
-    .delete(receiverGroups)
-    .where(inTenant(ctx, id))
-    .returning({ id: receiverGroups.id });
-  if (deleted.length === 0) throw notFound();
+  await withAudit(
+    ctx,
+    { action: "group.delete", resourceType: "receiver_group", resourceId: id },
+    async (tx) => {
+      const deleted = await tx
+        .delete(receiverGroups)
+        .where(inTenant(ctx, id))
+        .returning({ id: receiverGroups.id });
+      if (deleted.length === 0) throw notFound();
+    },
+  );
 }
 
 /**
@@ -195,6 +211,11 @@ export function replaceMembers(ctx: ServiceContext, id: string, ids: string[]): 
       .delete(groupMembers)
       .where(and(eq(groupMembers.tenantId, ctx.tenantId), eq(groupMembers.groupId, id)));
     await insertMembers(tx, ctx, id, ids);
+    await writeAudit(tx, ctx, {
+      action: "group.members_replace",
+      resourceType: "receiver_group",
+      resourceId: id,
+    });
     return { ...row, memberIds: [...ids].sort() };
   });
 }

@@ -5,6 +5,7 @@ import type { Database } from "../db/client";
 import { apiKeys, principals, tenants } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
+import { withAudit, writeAudit } from "./audit";
 import type { Principal } from "./auth";
 import { conflictOnDuplicate, type ServiceContext } from "./context";
 import { permissionsFor } from "./permissions";
@@ -29,17 +30,20 @@ export async function createPrincipal(
   ctx: ServiceContext,
   input: { name: string; roles: string[]; enabled: boolean },
 ) {
+  const id = ulid();
   const [row] = await conflictOnDuplicate(DUPLICATE, () =>
-    ctx.db
-      .insert(principals)
-      .values({
-        id: ulid(),
-        tenantId: ctx.tenantId,
-        name: input.name,
-        roles: input.roles,
-        enabled: input.enabled,
-      })
-      .returning(),
+    withAudit(ctx, { action: "principal.create", resourceType: "principal", resourceId: id }, (tx) =>
+      tx
+        .insert(principals)
+        .values({
+          id,
+          tenantId: ctx.tenantId,
+          name: input.name,
+          roles: input.roles,
+          enabled: input.enabled,
+        })
+        .returning(),
+    ),
   );
   return row as PrincipalRow;
 }
@@ -67,12 +71,17 @@ export async function updatePrincipal(
   id: string,
   changes: { name?: string | undefined; roles?: string[] | undefined; enabled?: boolean | undefined },
 ) {
+  // Role changes and disabling are in the entry's action: principal.update.
   const [row] = await conflictOnDuplicate(DUPLICATE, () =>
-    ctx.db
-      .update(principals)
-      .set({ ...changes, updatedAt: ctx.now })
-      .where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)))
-      .returning(),
+    withAudit(ctx, { action: "principal.update", resourceType: "principal", resourceId: id }, async (tx) => {
+      const rows = await tx
+        .update(principals)
+        .set({ ...changes, updatedAt: ctx.now })
+        .where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)))
+        .returning();
+      if (rows.length === 0) throw notFound();
+      return rows;
+    }),
   );
   if (!row) throw notFound();
   // Disabling takes effect at once, for tokens already issued too.
@@ -89,6 +98,7 @@ export async function deletePrincipal(ctx: ServiceContext, id: string): Promise<
       .set({ createdBy: null })
       .where(and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.createdBy, id)));
     await tx.delete(principals).where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)));
+    await writeAudit(tx, ctx, { action: "principal.delete", resourceType: "principal", resourceId: id });
   });
 }
 

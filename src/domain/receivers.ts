@@ -4,6 +4,7 @@ import { ulid } from "ulidx";
 import { eqIfGiven } from "../db/filters";
 import { eventReceivers } from "../db/schema";
 import { ApiError } from "../lib/errors";
+import { withAudit } from "./audit";
 import { conflictOnDuplicate, hasSqlState, type ServiceContext } from "./context";
 import { receiverFingerprint } from "./fingerprint";
 import { checkSchemaDocument } from "./json-schema";
@@ -41,13 +42,16 @@ export async function createReceiver(ctx: ServiceContext, input: NewReceiver): P
     });
   }
   const fingerprint = await receiverFingerprint(input);
+  const id = ulid();
   const [row] = await conflictOnDuplicate(
     "An event receiver with this name, type and version already exists.",
     () =>
-      ctx.db
-        .insert(eventReceivers)
-        .values({ id: ulid(), tenantId: ctx.tenantId, ...input, fingerprint })
-        .returning(),
+      withAudit(ctx, { action: "receiver.create", resourceType: "event_receiver", resourceId: id }, (tx) =>
+        tx
+          .insert(eventReceivers)
+          .values({ id, tenantId: ctx.tenantId, ...input, fingerprint })
+          .returning(),
+      ),
   );
   return row as ReceiverRow;
 }
@@ -89,24 +93,36 @@ export function listReceivers(
 }
 
 /** Only the description may change: name, type, version and schema are the receiver's identity. */
-export async function updateReceiver(ctx: ServiceContext, id: string, changes: { description: string }) {
-  const [row] = await ctx.db
-    .update(eventReceivers)
-    .set({ description: changes.description, updatedAt: ctx.now })
-    .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, id)))
-    .returning();
-  if (!row) throw notFound();
-  return row;
+export function updateReceiver(ctx: ServiceContext, id: string, changes: { description: string }) {
+  return withAudit(
+    ctx,
+    { action: "receiver.update", resourceType: "event_receiver", resourceId: id },
+    async (tx) => {
+      const [row] = await tx
+        .update(eventReceivers)
+        .set({ description: changes.description, updatedAt: ctx.now })
+        .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, id)))
+        .returning();
+      if (!row) throw notFound();
+      return row;
+    },
+  );
 }
 
 /** 409 while any event or group references the receiver (the foreign keys decide). */
 export async function deleteReceiver(ctx: ServiceContext, id: string): Promise<void> {
   try {
-    const deleted = await ctx.db
-      .delete(eventReceivers)
-      .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, id)))
-      .returning({ id: eventReceivers.id });
-    if (deleted.length === 0) throw notFound();
+    await withAudit(
+      ctx,
+      { action: "receiver.delete", resourceType: "event_receiver", resourceId: id },
+      async (tx) => {
+        const deleted = await tx
+          .delete(eventReceivers)
+          .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, id)))
+          .returning({ id: eventReceivers.id });
+        if (deleted.length === 0) throw notFound();
+      },
+    );
   } catch (error) {
     if (hasSqlState(error, "23503")) {
       throw new ApiError(

@@ -1,12 +1,15 @@
 // Tenants, managed by platform admins: enable/disable, quota and rate-limit settings.
+
 import { z } from "@hono/zod-openapi";
 import { desc, eq, lt } from "drizzle-orm";
 import { ulid } from "ulidx";
-import type { Database } from "../db/client";
+import type { Database, Transaction } from "../db/client";
 import { tenants } from "../db/schema";
 import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
+import { type RequestMeta, writeAudit } from "./audit";
+import type { Principal } from "./auth";
 import { conflictOnDuplicate } from "./context";
 import { forgetSettings } from "./tenant-settings";
 
@@ -48,18 +51,33 @@ const DUPLICATE = "A tenant with this slug already exists.";
 export interface PlatformContext {
   db: Database;
   config: Config;
+  /** The platform admin acting, and the request: the entries go to the tenant acted on. */
+  principal: Principal;
+  request: RequestMeta;
   now: Date;
 }
+
+const auditTenant = (tx: Transaction, ctx: PlatformContext, tenantId: string, action: string) =>
+  writeAudit(
+    tx,
+    { tenantId, principal: ctx.principal, request: ctx.request },
+    { action, resourceType: "tenant", resourceId: tenantId },
+  );
 
 export async function createTenant(
   ctx: PlatformContext,
   input: { slug: string; name: string; enabled: boolean; settings: TenantSettings },
 ) {
+  const id = ulid();
   const [row] = await conflictOnDuplicate(DUPLICATE, () =>
-    ctx.db
-      .insert(tenants)
-      .values({ id: ulid(), ...input })
-      .returning(),
+    ctx.db.transaction(async (tx) => {
+      const rows = await tx
+        .insert(tenants)
+        .values({ id, ...input })
+        .returning();
+      await auditTenant(tx, ctx, id, "tenant.create");
+      return rows;
+    }),
   );
   return row as TenantRow;
 }
@@ -88,12 +106,16 @@ export async function updateTenant(
     settings?: TenantSettings | undefined;
   },
 ) {
-  const [row] = await ctx.db
-    .update(tenants)
-    .set({ ...changes, updatedAt: ctx.now })
-    .where(eq(tenants.id, id))
-    .returning();
-  if (!row) throw new ApiError(404, "NOT_FOUND", "No such tenant.");
+  const row = await ctx.db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(tenants)
+      .set({ ...changes, updatedAt: ctx.now })
+      .where(eq(tenants.id, id))
+      .returning();
+    if (!updated) throw new ApiError(404, "NOT_FOUND", "No such tenant.");
+    await auditTenant(tx, ctx, id, "tenant.update");
+    return updated;
+  });
   // A disabled tenant is refused at once, its valid tokens included.
   await gateFor(ctx.config, id).setSubjects([{ kind: "tenant", id, active: row.enabled }]);
   forgetSettings(id);

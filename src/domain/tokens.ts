@@ -5,6 +5,7 @@ import { refreshTokens } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { signAccessToken, TokenRejected, verifyAccessToken } from "../infra/jwt";
 import { randomHex, sha256Hex } from "../lib/crypto";
+import { type AuditActor, type RequestMeta, writeAudit } from "./audit";
 import { type AuthDeps, AuthFailure, authenticateApiKey, checkStatus, type Principal } from "./auth";
 
 export const REFRESH_TOKEN_PATTERN = /^xzepr_rt_[0-9a-f]{64}$/;
@@ -16,22 +17,39 @@ export interface TokenResponse {
   refresh_token: string;
 }
 
+/** The family's audit entry: resource `token_family`, the family id. */
+const familyEntry = (action: string, family: string, outcome: "success" | "denied" = "success") => ({
+  action,
+  resourceType: "token_family",
+  resourceId: family,
+  outcome,
+});
+
 async function issue(
   deps: AuthDeps,
+  request: RequestMeta,
   subject: Pick<Principal, "id" | "type" | "tenantId" | "roles">,
   family: string,
 ) {
   const { config, db, now } = deps;
   const refresh = `xzepr_rt_${randomHex(32)}`;
-  await db.insert(refreshTokens).values({
-    id: ulid(),
-    tenantId: subject.tenantId,
-    familyId: family,
-    subjectType: subject.type,
-    subjectId: subject.id,
-    roles: subject.roles,
-    tokenHash: await sha256Hex(refresh),
-    expiresAt: new Date((now + config.REFRESH_TOKEN_TTL_SECONDS) * 1000),
+  const tokenHash = await sha256Hex(refresh);
+  await db.transaction(async (tx) => {
+    await tx.insert(refreshTokens).values({
+      id: ulid(),
+      tenantId: subject.tenantId,
+      familyId: family,
+      subjectType: subject.type,
+      subjectId: subject.id,
+      roles: subject.roles,
+      tokenHash,
+      expiresAt: new Date((now + config.REFRESH_TOKEN_TTL_SECONDS) * 1000),
+    });
+    await writeAudit(
+      tx,
+      { tenantId: subject.tenantId, principal: subject, request },
+      familyEntry("auth.token_issued", family),
+    );
   });
   const access = await signAccessToken(
     config,
@@ -55,24 +73,37 @@ async function issue(
 
 export async function exchangeApiKey(
   deps: AuthDeps,
+  request: RequestMeta,
   apiKey: string,
 ): Promise<{ principal: Principal; tokens: TokenResponse }> {
   const principal = await authenticateApiKey(deps, apiKey);
-  return { principal, tokens: await issue(deps, principal, ulid()) };
+  return { principal, tokens: await issue(deps, request, principal, ulid()) };
 }
 
-/** Revokes a whole family: its refresh tokens in the database, and its access tokens at the gate. */
-async function revokeFamily(deps: AuthDeps, tenantId: string, family: string) {
-  await deps.db
-    .update(refreshTokens)
-    .set({ revokedAt: new Date(deps.now * 1000) })
-    .where(
-      and(
-        eq(refreshTokens.tenantId, tenantId),
-        eq(refreshTokens.familyId, family),
-        isNull(refreshTokens.revokedAt),
-      ),
-    );
+/**
+ * Revokes a whole family: its refresh tokens in the database (with `actor`'s audit entry), and
+ * its access tokens at the gate.
+ */
+async function revokeFamily(
+  deps: AuthDeps,
+  actor: AuditActor,
+  family: string,
+  entry: ReturnType<typeof familyEntry>,
+) {
+  const { tenantId } = actor;
+  await deps.db.transaction(async (tx) => {
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: new Date(deps.now * 1000) })
+      .where(
+        and(
+          eq(refreshTokens.tenantId, tenantId),
+          eq(refreshTokens.familyId, family),
+          isNull(refreshTokens.revokedAt),
+        ),
+      );
+    await writeAudit(tx, actor, entry);
+  });
   await gateFor(deps.config, tenantId).revoke([
     { kind: "family", id: family, expiresAt: deps.now + deps.config.REFRESH_TOKEN_TTL_SECONDS },
   ]);
@@ -84,6 +115,7 @@ async function revokeFamily(deps: AuthDeps, tenantId: string, family: string) {
  */
 export async function rotateRefreshToken(
   deps: AuthDeps,
+  request: RequestMeta,
   token: string,
 ): Promise<{ principal: Principal; tokens: TokenResponse }> {
   if (!REFRESH_TOKEN_PATTERN.test(token)) throw new AuthFailure("malformed_refresh_token", true);
@@ -106,7 +138,13 @@ export async function rotateRefreshToken(
   if (!claimed) {
     const [known] = await deps.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash));
     if (known?.usedAt) {
-      await revokeFamily(deps, known.tenantId, known.familyId);
+      const holder = { id: known.subjectId, type: known.subjectType };
+      await revokeFamily(
+        deps,
+        { tenantId: known.tenantId, principal: holder, request },
+        known.familyId,
+        familyEntry("auth.refresh_reused", known.familyId, "denied"),
+      );
       throw new AuthFailure("refresh_token_reused", true);
     }
     throw new AuthFailure(known ? "refresh_token_expired_or_revoked" : "unknown_refresh_token", true);
@@ -120,14 +158,20 @@ export async function rotateRefreshToken(
     family: claimed.familyId,
   };
   await checkStatus(deps, principal);
-  return { principal, tokens: await issue(deps, principal, claimed.familyId) };
+  return { principal, tokens: await issue(deps, request, principal, claimed.familyId) };
 }
 
 /**
  * RFC 7009: revokes an access token (by jti, until it expires) or a refresh token (its family),
  * if it belongs to the caller's tenant. Anything else is quietly ignored.
  */
-export async function revokeToken(deps: AuthDeps, caller: Principal, token: string): Promise<void> {
+export async function revokeToken(
+  deps: AuthDeps,
+  request: RequestMeta,
+  caller: Principal,
+  token: string,
+): Promise<void> {
+  const actor = { tenantId: caller.tenantId, principal: caller, request };
   if (REFRESH_TOKEN_PATTERN.test(token)) {
     const [known] = await deps.db
       .select()
@@ -135,7 +179,9 @@ export async function revokeToken(deps: AuthDeps, caller: Principal, token: stri
       .where(
         and(eq(refreshTokens.tenantId, caller.tenantId), eq(refreshTokens.tokenHash, await sha256Hex(token))),
       );
-    if (known) await revokeFamily(deps, caller.tenantId, known.familyId);
+    if (known) {
+      await revokeFamily(deps, actor, known.familyId, familyEntry("auth.token_revoked", known.familyId));
+    }
     return;
   }
   try {
@@ -148,6 +194,11 @@ export async function revokeToken(deps: AuthDeps, caller: Principal, token: stri
         expiresAt: (claims.exp ?? deps.now) + deps.config.JWT_CLOCK_SKEW_SECONDS,
       },
     ]);
+    await writeAudit(deps.db, actor, {
+      action: "auth.token_revoked",
+      resourceType: "access_token",
+      resourceId: claims.jti,
+    });
   } catch (error) {
     if (!(error instanceof TokenRejected)) throw error;
   }

@@ -1,4 +1,5 @@
 // JSON logs, one line per event. The only place that writes to the console.
+import { maskPersonalData } from "./privacy";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 export type LogFields = Record<string, unknown>;
 
@@ -6,8 +7,12 @@ const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 
 const SECRET_KEY = /authorization|api[-_]?key|token|secret|password|cookie/i;
 
-/** Masks values whose key names a credential, at any depth, so that no log line carries one. */
+/**
+ * The one redaction of every log line: values whose key names a credential are masked, at any
+ * depth; in every other string, email addresses are masked and IP addresses truncated.
+ */
 export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return maskPersonalData(value);
   if (depth > 6 || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
   const out: LogFields = {};

@@ -16,12 +16,15 @@ export function truncateIp(ip: string | undefined): string | undefined {
 
 const EMAIL = /[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
 const IPV4 = /\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b/g;
-const IPV6 = /\b(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?::[0-9a-f]{0,4})*\b/gi;
+const IPV6 = /[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}/gi;
+
+/** An IPv6 address has `::` or at least five colons; `15:31:50` (a time) is left alone. */
+const looksLikeIpv6 = (text: string) => text.includes("::") || text.split(":").length >= 6;
 
 /** Masks email addresses (`***@example.com`) and truncates IP addresses inside free text. */
 export function maskPersonalData(text: string): string {
   return text
     .replace(EMAIL, "***@$1")
     .replace(IPV4, "$1.0")
-    .replace(IPV6, (ip) => truncateIp(ip) ?? "[ip]");
+    .replace(IPV6, (text) => (looksLikeIpv6(text) ? (truncateIp(text) ?? "[ip]") : text));
 }

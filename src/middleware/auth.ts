@@ -1,12 +1,15 @@
 // Authentication (who is calling, 401) and authorization (may they, 403) middleware.
+
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
 import { touchApiKey } from "../domain/api-keys";
+import { writeAudit } from "../domain/audit";
 import { AuthFailure, authenticate as resolvePrincipal } from "../domain/auth";
 import type { Permission } from "../domain/permissions";
 import { permissionsFor } from "../domain/permissions";
 import { ApiError } from "../lib/errors";
+import { requestMeta } from "./request-context";
 
 export const REALM = 'Bearer realm="xzepr"';
 
@@ -65,6 +68,14 @@ export function authorize(permissions: ReadonlyMap<string, Permission>) {
     if (principal && permission && !permissionsFor(principal.roles).includes(permission)) {
       c.get("logger").info("auth denied", { reason: "missing_permission", permission });
       c.get("metrics").inc("xzepr_auth_failures_total", { reason: "missing_permission" });
+      // No change to roll back: the entry is written after the response.
+      const actor = { tenantId: principal.tenantId, principal, request: requestMeta(c) };
+      const entry = {
+        action: "auth.denied",
+        resourceType: "route",
+        resourceId: `${c.req.method} ${c.get("route")}`,
+      };
+      c.get("afterResponse")("audit", () => writeAudit(c.get("db"), actor, { ...entry, outcome: "denied" }));
       throw new ApiError(403, "FORBIDDEN", `This operation needs the ${permission} permission.`);
     }
     await next();

@@ -1,12 +1,15 @@
 // First middleware: request id, trace context, configuration, logger, and the access log line.
 
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ulid } from "ulidx";
 import type { AppEnv } from "../context";
+import type { RequestMeta } from "../domain/audit";
 import { ConfigError, loadConfig } from "../env";
 import { MetricsBatch } from "../infra/metrics";
 import { handleError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
+import { truncateIp } from "../lib/privacy";
 import { continueTrace, formatTraceparent } from "../lib/trace";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -55,6 +58,7 @@ export function requestContext() {
       duration_ms: Date.now() - started,
       tenant_id: c.get("tenantId") ?? null,
       principal_id: c.get("principalId") ?? null,
+      client_ip: truncateIp(c.req.header("cf-connecting-ip")) ?? null,
     };
     if (status >= 500) logger.warn("request", fields);
     else logger.info("request", fields);
@@ -73,4 +77,13 @@ export function requestContext() {
       c.executionCtx.waitUntil(flushed);
     }
   });
+}
+
+/** The request, as an audit entry records it: its id, truncated client address and user agent. */
+export function requestMeta(c: Context<AppEnv>): RequestMeta {
+  return {
+    id: c.get("requestId"),
+    ip: truncateIp(c.req.header("cf-connecting-ip")),
+    userAgent: c.req.header("user-agent"),
+  };
 }

@@ -2,13 +2,12 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../context";
-import type { RequestMeta } from "../domain/audit";
 import type { ServiceContext } from "../domain/context";
 import type { PlatformContext } from "../domain/tenants";
 import { relayOutbox } from "../jobs/relay";
 import { assertIfMatch, etagOf, notModified } from "../lib/etag";
 import { decodeCursor, pageOf } from "../lib/pagination";
-import { truncateIp } from "../lib/privacy";
+import { requestMeta } from "../middleware/request-context";
 
 export const ULID = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, "must be a ULID");
 export const IdParam = z.object({
@@ -27,18 +26,15 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
   };
 }
 
-/** The request, as an audit entry records it: its id, truncated client address and user agent. */
-export function requestMeta(c: Context<AppEnv>): RequestMeta {
-  return {
-    id: c.get("requestId"),
-    ip: truncateIp(c.req.header("cf-connecting-ip")),
-    userAgent: c.req.header("user-agent"),
-  };
-}
-
 /** Platform-wide operations (tenants) are not scoped to the caller's tenant. */
 export function platformContext(c: Context<AppEnv>): PlatformContext {
-  return { db: c.get("db"), config: c.get("config"), now: new Date() };
+  return {
+    db: c.get("db"),
+    config: c.get("config"),
+    principal: c.get("principal"),
+    request: requestMeta(c),
+    now: new Date(),
+  };
 }
 
 /** `{data}` with a strong ETag; 304 when If-None-Match names the current version. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createLogger, redact } from "../../src/lib/logger";
+import { truncateIp } from "../../src/lib/privacy";
 
 describe("redact", () => {
   it("masks credential-named fields at any depth", () => {
@@ -14,6 +15,31 @@ describe("redact", () => {
       nested: { api_key: "[redacted]", list: [{ password: "[redacted]", ok: 1 }] },
       ok: "y",
     });
+  });
+});
+
+describe("redact: personal data", () => {
+  it("masks emails and truncates IPv4 and IPv6 addresses in any string, and leaves times alone", () => {
+    expect(
+      redact({
+        msg: "user jane.doe+ci@example.com failed from 203.0.113.77",
+        nested: [{ ip: "2001:db8:85a3:8d3:1319:8a2e:370:7348" }, "::1 at 15:31:50.745"],
+        ts: "2026-11-23T15:31:50.745Z",
+      }),
+    ).toEqual({
+      msg: "user ***@example.com failed from 203.0.113.0",
+      nested: [{ ip: "2001:db8:85a3::" }, ":: at 15:31:50.745"],
+      ts: "2026-11-23T15:31:50.745Z",
+    });
+  });
+});
+
+describe("truncateIp", () => {
+  it("keeps the network of an address and nothing else", () => {
+    expect(truncateIp("198.51.100.7")).toBe("198.51.100.0");
+    expect(truncateIp("2001:db8::1")).toBe("2001:db8::");
+    expect(truncateIp("not an ip")).toBeUndefined();
+    expect(truncateIp(undefined)).toBeUndefined();
   });
 });
 

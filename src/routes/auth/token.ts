@@ -3,6 +3,7 @@ import { AuthFailure } from "../../domain/auth";
 import { exchangeApiKey, rotateRefreshToken } from "../../domain/tokens";
 import { type AppRouter, errorResponses, jsonBody } from "../../lib/openapi";
 import { refuse } from "../../middleware/auth";
+import { requestMeta } from "../../middleware/request-context";
 
 const TokenRequest = z
   .discriminatedUnion("grant_type", [
@@ -41,8 +42,8 @@ export const registerToken = (app: AppRouter) =>
     try {
       const { principal, tokens } =
         body.grant_type === "api_key"
-          ? await exchangeApiKey(deps, body.api_key)
-          : await rotateRefreshToken(deps, body.refresh_token);
+          ? await exchangeApiKey(deps, requestMeta(c), body.api_key)
+          : await rotateRefreshToken(deps, requestMeta(c), body.refresh_token);
       c.set("tenantId", principal.tenantId);
       c.set("principalId", principal.id);
       return c.json(tokens, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });

@@ -57,15 +57,20 @@ export const registerGetMetrics = (app: AppRouter) =>
     await allowScrape(c);
     const config = c.get("config");
     const [outbox, readiness] = await Promise.all([
-      outboxGauges(c.get("db"), new Date()),
+      // With the database down the scrape still answers, with dependency_up{database} 0.
+      outboxGauges(c.get("db"), new Date()).catch(() => undefined),
       checkReadiness(
         dependencyChecks(config, (promise) => c.executionCtx.waitUntil(promise)),
         config.HEALTH_CHECK_TIMEOUT_MS,
       ),
     ]);
     const gauges = [
-      gauge("xzepr_outbox_lag_seconds", {}, outbox.lagSeconds),
-      gauge("xzepr_dlq_size", {}, outbox.deadLetters),
+      ...(outbox
+        ? [
+            gauge("xzepr_outbox_lag_seconds", {}, outbox.lagSeconds),
+            gauge("xzepr_dlq_size", {}, outbox.deadLetters),
+          ]
+        : []),
       ...Object.entries(readiness.checks)
         .filter(([, check]) => check.status !== "not_configured")
         .map(([dependency, check]) =>
