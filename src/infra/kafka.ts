@@ -107,6 +107,25 @@ async function withRetries<T>(config: Config, deadline: number, call: () => Prom
   }
 }
 
+/** One record of a batch answer: published when it has an offset and no error. */
+function recordOutcome(
+  result: { partition?: unknown; offset?: unknown } | undefined,
+  error: string | undefined,
+): Delivery {
+  if (error !== undefined || !result || typeof result.offset !== "number") {
+    return {
+      status: "failed",
+      error: error ?? `record not acknowledged: ${JSON.stringify(result)}`,
+      transport: false,
+    };
+  }
+  return {
+    status: "published",
+    partition: typeof result.partition === "number" ? result.partition : null,
+    offset: result.offset,
+  };
+}
+
 function failure(error: unknown): Delivery {
   return error instanceof TransportError
     ? { status: "failed", error: error.message, transport: true }
@@ -185,20 +204,12 @@ function restProxyV2(config: Config, baseUrl: string): KafkaProducer {
           const error = `HTTP ${status}: ${message}`;
           return records.map(() => ({ status: "failed", error, transport: false }));
         }
-        return offsets.map((result): Delivery => {
-          if (result.error_code != null || typeof result.offset !== "number") {
-            return {
-              status: "failed",
-              error: `error_code ${result.error_code}: ${result.error}`,
-              transport: false,
-            };
-          }
-          return {
-            status: "published",
-            partition: typeof result.partition === "number" ? result.partition : null,
-            offset: result.offset,
-          };
-        });
+        return offsets.map((result) =>
+          recordOutcome(
+            result,
+            result.error_code != null ? `error_code ${result.error_code}: ${result.error}` : undefined,
+          ),
+        );
       } catch (error) {
         return records.map(() => failure(error));
       }
@@ -235,22 +246,11 @@ function upstash(config: Config, baseUrl: string): KafkaProducer {
           ),
           timeout,
         ])) as unknown[];
-        return records.map((_, index): Delivery => {
+        return records.map((_, index) => {
           const result = results[index] as
             | { partition?: unknown; offset?: unknown; error?: unknown }
             | undefined;
-          if (!result || typeof result.offset !== "number" || result.error) {
-            return {
-              status: "failed",
-              error: `record not acknowledged: ${JSON.stringify(result)}`,
-              transport: false,
-            };
-          }
-          return {
-            status: "published",
-            partition: typeof result.partition === "number" ? result.partition : null,
-            offset: result.offset,
-          };
+          return recordOutcome(result, result?.error ? String(result.error) : undefined);
         });
       } catch (error) {
         return records.map(() =>
