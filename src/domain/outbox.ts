@@ -82,7 +82,7 @@ export async function publishOutbox(
       Date.now() + deps.config.OUTBOX_LEASE_MS - deps.config.KAFKA_TIMEOUT_MS,
     );
     const outcomes = await deliver(deps, rows, deadline);
-    breaker.endTrial(); // a trial whose call never started must not hold the circuit half-open
+    if (probing) breaker.endTrial(); // a trial whose call never started must not hold the circuit half-open
     const round = await record(deps, owner, outcomes);
     report.published += round.published;
     report.failed += round.failed;
