@@ -5,7 +5,7 @@ import type { Transaction } from "../db/client";
 import { eqIfGiven } from "../db/filters";
 import { eventReceivers, groupCompletions, groupMembers, receiverGroups } from "../db/schema";
 import { ApiError } from "../lib/errors";
-import { withAudit, writeAudit } from "./audit";
+import { withAudit } from "./audit";
 import { conflictOnDuplicate, type ServiceContext } from "./context";
 import { groupFingerprint } from "./fingerprint";
 
@@ -89,13 +89,14 @@ export interface NewGroup {
 export async function createGroup(ctx: ServiceContext, input: NewGroup): Promise<GroupRow> {
   const { event_receiver_ids: ids, ...fields } = input;
   const fingerprint = await groupFingerprint(fields);
+  const id = ulid();
   return conflictOnDuplicate("A receiver group with this name, type and version already exists.", () =>
-    ctx.db.transaction(async (tx) => {
+    withAudit(ctx, { action: "group.create", resourceType: "receiver_group", resourceId: id }, async (tx) => {
       await assertReceivers(tx, ctx, ids);
       const [row] = await tx
         .insert(receiverGroups)
         .values({
-          id: ulid(),
+          id,
           tenantId: ctx.tenantId,
           ...fields,
           fingerprint,
@@ -105,11 +106,6 @@ export async function createGroup(ctx: ServiceContext, input: NewGroup): Promise
         .returning();
       if (!row) throw new Error("insert returned no row");
       await insertMembers(tx, ctx, row.id, ids);
-      await writeAudit(tx, ctx, {
-        action: "group.create",
-        resourceType: "receiver_group",
-        resourceId: row.id,
-      });
       return { ...row, memberIds: [...ids].sort() };
     }),
   );
@@ -199,7 +195,8 @@ export async function deleteGroup(ctx: ServiceContext, id: string): Promise<void
  * apply one after the other instead of merging their sets.
  */
 export function replaceMembers(ctx: ServiceContext, id: string, ids: string[]): Promise<GroupRow> {
-  return ctx.db.transaction(async (tx) => {
+  const entry = { action: "group.members_replace", resourceType: "receiver_group", resourceId: id };
+  return withAudit(ctx, entry, async (tx) => {
     const [row] = await tx
       .update(receiverGroups)
       .set({ updatedAt: ctx.now })
@@ -211,11 +208,6 @@ export function replaceMembers(ctx: ServiceContext, id: string, ids: string[]): 
       .delete(groupMembers)
       .where(and(eq(groupMembers.tenantId, ctx.tenantId), eq(groupMembers.groupId, id)));
     await insertMembers(tx, ctx, id, ids);
-    await writeAudit(tx, ctx, {
-      action: "group.members_replace",
-      resourceType: "receiver_group",
-      resourceId: id,
-    });
     return { ...row, memberIds: [...ids].sort() };
   });
 }

@@ -5,7 +5,7 @@ import type { Database } from "../db/client";
 import { apiKeys, principals, tenants } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
-import { withAudit, writeAudit } from "./audit";
+import { withAudit } from "./audit";
 import type { Principal } from "./auth";
 import { conflictOnDuplicate, type ServiceContext } from "./context";
 import { permissionsFor } from "./permissions";
@@ -92,14 +92,17 @@ export async function updatePrincipal(
 export async function deletePrincipal(ctx: ServiceContext, id: string): Promise<void> {
   await getPrincipal(ctx, id);
   await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: false }]);
-  await ctx.db.transaction(async (tx) => {
-    await tx
-      .update(apiKeys)
-      .set({ createdBy: null })
-      .where(and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.createdBy, id)));
-    await tx.delete(principals).where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)));
-    await writeAudit(tx, ctx, { action: "principal.delete", resourceType: "principal", resourceId: id });
-  });
+  await withAudit(
+    ctx,
+    { action: "principal.delete", resourceType: "principal", resourceId: id },
+    async (tx) => {
+      await tx
+        .update(apiKeys)
+        .set({ createdBy: null })
+        .where(and(eq(apiKeys.tenantId, ctx.tenantId), eq(apiKeys.createdBy, id)));
+      await tx.delete(principals).where(and(eq(principals.tenantId, ctx.tenantId), eq(principals.id, id)));
+    },
+  );
 }
 
 /** GET /auth/me: the caller's name and tenant come from the database, the rest from the credential. */
