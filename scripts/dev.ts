@@ -31,6 +31,12 @@ async function main() {
       vars: {
         LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
         CORS_ORIGINS: process.env.CORS_ORIGINS ?? "http://localhost:3000",
+        // Trace export to a local collector, when one is named.
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(
+            (entry): entry is [string, string] => entry[0].startsWith("OTEL_") && Boolean(entry[1]),
+          ),
+        ),
       },
       printSink: true,
       wranglerOutput: "inherit",

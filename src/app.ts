@@ -40,6 +40,8 @@ const PUBLIC_ROUTES = [
 const ROUTE_RULES: Record<string, RouteRule> = {
   "POST /api/v1/auth/token": { limit: 20, perIp: true },
   "POST /api/v1/events": { quota: true },
+  // Scrapers arrive without a principal: a per-IP limit of their own instead of the anonymous tier.
+  "GET /metrics": { limit: 120, perIp: true },
 };
 
 export function createApp() {

@@ -6,6 +6,7 @@ import type { Config } from "./env";
 import type { MetricsBatch } from "./infra/metrics";
 import type { Logger } from "./lib/logger";
 import type { TraceContext } from "./lib/trace";
+import type { Tracer } from "./lib/tracing";
 import type { RateLimitInfo } from "./middleware/admission";
 
 /** What the runtime hands the Worker: plain variables (validated by `src/env.ts`) and, later, bindings. */
@@ -15,6 +16,8 @@ export interface Variables {
   config: Config;
   requestId: string;
   trace: TraceContext;
+  /** This request's spans (a no-op unless traces are exported and this one is sampled). */
+  tracer: Tracer;
   logger: Logger;
   /** The route template that matched (`/api/v1/events/:id`), for logs and metrics. */
   route: string;

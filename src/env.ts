@@ -36,6 +36,24 @@ const jsonText = <T extends z.ZodType>(schema: T) =>
       .optional(),
   );
 
+/** `key1=value1,key2=value2` with percent-encoded values (the OTEL_* list format). */
+const keyValueList = optionalString.transform((text, ctx) => {
+  const pairs: Record<string, string> = {};
+  for (const item of (text ?? "").split(",")) {
+    if (item.trim() === "") continue;
+    const at = item.indexOf("=");
+    const key = item.slice(0, at).trim();
+    try {
+      if (at < 1 || key === "") throw new Error("no key");
+      pairs[key] = decodeURIComponent(item.slice(at + 1).trim());
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be key=value pairs separated by commas" });
+      return z.NEVER;
+    }
+  }
+  return pairs;
+});
+
 const Jwk = z.looseObject({
   kty: z.string(),
   kid: z.string().min(1),
@@ -57,6 +75,17 @@ export const ConfigSchema = z
     /** Bearer token a Prometheus scraper may use on GET /metrics instead of admin credentials. */
     METRICS_TOKEN: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+    /** OTLP/HTTP collector; traces go to `<endpoint>/v1/traces` as JSON. Unset: no export. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+    /** The full traces URL, when it is not `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`. */
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(z.url().optional()),
+    /** Headers of every export, such as a vendor's API key: `x-honeycomb-team=…,other=…`. */
+    OTEL_EXPORTER_OTLP_HEADERS: keyValueList,
+    OTEL_EXPORTER_OTLP_TIMEOUT: milliseconds(10_000),
+    OTEL_SERVICE_NAME: z.string().min(1).default("xzepr-edge"),
+    OTEL_RESOURCE_ATTRIBUTES: keyValueList,
+    /** Share of new traces recorded (0..1); a continued trace follows its caller's sampled flag. */
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// connection string"),
     /** host:port of a WebSocket→TCP proxy in front of a plain PostgreSQL (local and tests only). */

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
+import { startOtlpReceiver } from "../scripts/lib/otlp-receiver";
 import { freePort } from "../scripts/lib/ports";
 import { startPostgres } from "../scripts/lib/postgres";
 import { ensureRedisServer, startRedisServer } from "../scripts/lib/redis-server";
@@ -70,6 +71,9 @@ export async function setup(project: TestProject) {
   const issuerJwk = { ...(await exportJWK(publicKey)), kid: "external-1", alg: "ES256", use: "sig" };
   const issuerPrivateJwk = { ...(await exportJWK(privateKey)), kid: "external-1", alg: "ES256" };
 
+  // A trace collector, for the OTLP export.
+  const otlp = await startOtlpReceiver({ port: await freePort() });
+
   const control = await startControl({
     "GET /jwks": async () => ({ keys: [issuerJwk] }),
     "POST /outage-db/stop": () => outage.stop(),
@@ -95,11 +99,13 @@ export async function setup(project: TestProject) {
     },
     sinkUrl: main.sink.url,
     controlUrl: control.url,
+    otlpUrl: otlp.url,
   };
   project.provide("stack", stack);
 
   return async () => {
     await control.close();
+    await otlp.close();
     await upstash.close();
     await redis.stop();
     await outageProxy.close();

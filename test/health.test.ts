@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app";
-import { call, callApp } from "./helpers";
+import { createTenant } from "./fixtures";
+import { call, callApp, expectError } from "./helpers";
 
 interface Readiness {
   status: string;
@@ -42,6 +43,7 @@ describe("GET /health/ready", () => {
   it("answers 503 within 3 s once the database stops, and 200 again when it is back", async () => {
     const { outageBindings, controlUrl } = inject("stack");
     const app = createApp();
+    const tenant = await createTenant();
     const ready = async () => {
       const started = Date.now();
       const response = await callApp(app, "/health/ready", {}, outageBindings);
@@ -61,6 +63,10 @@ describe("GET /health/ready", () => {
       expect(down.body.checks.database?.status).toBe("down");
       expect(down.body.checks.database?.error).not.toMatch(/127\.0\.0\.1|postgres:/);
       expect(down.ms).toBeLessThan(3_000);
+      // An API request meanwhile: 503 DEPENDENCY_UNAVAILABLE with Retry-After, not a 500.
+      const api = await callApp(app, "/api/v1/receivers", { headers: tenant.reader.headers }, outageBindings);
+      expect(api.headers.get("retry-after")).toBe("5");
+      await expectError(api, 503, "DEPENDENCY_UNAVAILABLE");
     } finally {
       expect((await fetch(`${controlUrl}/outage-db/start`, { method: "POST" })).status).toBe(204);
     }

@@ -94,4 +94,19 @@ describe("GET /metrics", () => {
     expect((await send(tenant.admin.headers)).status).toBe(200);
     expect((await send({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
   });
+
+  it("limits scrapers per IP at 120 a minute, not at the anonymous 10", async () => {
+    const app = createApp();
+    const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };
+    const headers = {
+      authorization: `Bearer ${TOKEN}`,
+      "cf-connecting-ip": `scraper-${crypto.randomUUID()}`,
+    };
+    for (let scrape = 1; scrape <= 12; scrape++) {
+      const response = await callApp(app, "/metrics", { headers }, bindings);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-ratelimit-limit")).toBe("120");
+      expect(response.headers.get("x-ratelimit-remaining")).toBe(String(120 - scrape));
+    }
+  });
 });

@@ -12,6 +12,8 @@ export interface TestStack {
   sinkUrl: string;
   /** POST /outage-db/stop|start, POST /redis/stop|start */
   controlUrl: string;
+  /** An OTLP/HTTP trace receiver (scripts/lib/otlp-receiver.ts). */
+  otlpUrl: string;
 }
 
 declare module "vitest" {

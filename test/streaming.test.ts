@@ -12,6 +12,7 @@ import { purgePublished } from "../src/domain/outbox";
 import { loadConfig } from "../src/env";
 import { relayOutbox } from "../src/jobs/relay";
 import { createLogger } from "../src/lib/logger";
+import { Tracer } from "../src/lib/tracing";
 import { artifact, createReceiver, createTenant, postEvent, type TenantFixture, withDb } from "./fixtures";
 import { BASE, call } from "./helpers";
 
@@ -64,7 +65,9 @@ const pendingRows = (tenant: TenantFixture) =>
 function relay(overrides: Record<string, string> = {}) {
   const bindings = { ...env, ...overrides };
   const config = loadConfig(bindings);
-  return withDb((db) => relayOutbox({ db, config, logger: createLogger("error") }, { budgetMs: 20_000 }));
+  return withDb((db) =>
+    relayOutbox({ db, config, logger: createLogger("error"), tracer: new Tracer() }, { budgetMs: 20_000 }),
+  );
 }
 
 /** Relays until the tenant has nothing pending (rows in backoff wait at most OUTBOX_BACKOFF_MAX_MS). */

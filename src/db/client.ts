@@ -1,9 +1,10 @@
 // Drizzle over the Neon serverless driver: Neon in production, plain PostgreSQL behind a
 // WebSocket→TCP proxy locally. A Worker opens one Pool per request (the driver cannot share
 // sockets across requests) and ends it after the response.
-import { neonConfig, Pool } from "@neondatabase/serverless";
+import { neonConfig, Pool, type PoolClient } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import type { Config } from "../env";
+import type { Tracer } from "../lib/tracing";
 import * as schema from "./schema";
 
 export type Database = ReturnType<typeof drizzle<typeof schema>>;
@@ -26,9 +27,39 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** A client span per query, named by its first keyword, with its SQL text (never its parameters). */
+function traceQueries(pool: Pool, tracer: Tracer): void {
+  pool.on("connect", (client: PoolClient) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const first = args[0] as string | { text?: string };
+      const text = (typeof first === "string" ? first : first?.text) ?? "";
+      const span = tracer.start(text.trimStart().split(/\s/, 1)[0]?.toUpperCase() || "query", "client", {
+        "db.system.name": "postgresql",
+        "db.query.text": text.slice(0, 2_000),
+      });
+      const callback = args.at(-1);
+      // The pool queries with a callback; drizzle awaits the promise form.
+      if (typeof callback === "function") {
+        args[args.length - 1] = (error: unknown, result: unknown) => {
+          span.end(error ? { error } : {});
+          callback(error, result);
+        };
+        return query(...args);
+      }
+      const result = query(...args) as Promise<unknown>;
+      result.then(
+        () => span.end(),
+        (error: unknown) => span.end({ error }),
+      );
+      return result;
+    }) as typeof client.query;
+  });
+}
+
 export function openDatabase(
   config: Config,
-  options: { connectionTimeoutMillis?: number } = {},
+  options: { connectionTimeoutMillis?: number; tracer?: Tracer } = {},
 ): DatabaseHandle {
   configureDriver(config);
   const pool = new Pool({
@@ -38,6 +69,7 @@ export function openDatabase(
   });
   // An idle client's socket error must not become an unhandled rejection.
   pool.on("error", () => undefined);
+  if (options.tracer?.recording) traceQueries(pool, options.tracer);
   return {
     db: drizzle({ client: pool, schema }),
     // Ending a pool whose server went away rejects; the request is already answered by then.

@@ -22,6 +22,7 @@ import type { Config } from "../env";
 import type { Delivery, KafkaClient } from "../infra/kafka";
 import type { MetricsBatch } from "../infra/metrics";
 import type { Logger } from "../lib/logger";
+import type { Tracer } from "../lib/tracing";
 
 export interface PublishDeps {
   db: Database;
@@ -29,6 +30,7 @@ export interface PublishDeps {
   kafka: KafkaClient;
   metrics: MetricsBatch;
   logger: Logger;
+  tracer: Tracer;
 }
 
 export interface PublishReport {
@@ -148,9 +150,19 @@ async function deliver(deps: PublishDeps, rows: ClaimedRow[], deadline: number):
   const outcomes: Outcome[] = [];
   const worker = async () => {
     for (let run = queues.shift(); run; run = queues.shift()) {
+      const span = deps.tracer.start(`send ${run[0]?.topic}`, "producer", {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": run[0]?.topic,
+        "messaging.batch.message_count": run.length,
+      });
       const deliveries = await deps.kafka.producer.send(
         run.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })),
         deadline,
+      );
+      const failed = deliveries.filter((delivery) => delivery.status === "failed").length;
+      span.end(
+        failed > 0 ? { error: "delivery failed", attributes: { "xzepr.failed_messages": failed } } : {},
       );
       if (deliveries.some((delivery) => delivery.status === "failed" && delivery.transport)) {
         if (deps.kafka.breaker.failed(Date.now())) deps.logger.warn("kafka circuit opened");

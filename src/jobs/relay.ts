@@ -6,10 +6,11 @@ import type { Config } from "../env";
 import { kafkaClient } from "../infra/kafka";
 import { MetricsBatch } from "../infra/metrics";
 import type { Logger } from "../lib/logger";
+import type { Tracer } from "../lib/tracing";
 
 /** Publishes what is ready; without KAFKA_REST_URL nothing is sent and the outbox keeps it all. */
 export async function relayOutbox(
-  deps: { db: Database; config: Config; logger: Logger },
+  deps: { db: Database; config: Config; logger: Logger; tracer: Tracer },
   options: { keys?: string[]; budgetMs: number },
 ): Promise<PublishReport | undefined> {
   const kafka = kafkaClient(deps.config);

@@ -5,8 +5,10 @@ import { openDatabase } from "../db/client";
 import { purgeExpiredKeys } from "../domain/idempotency";
 import { purgePublished } from "../domain/outbox";
 import { loadConfig } from "../env";
+import { exportTrace, tracerFor } from "../infra/otlp";
 import { describeError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
+import { continueTrace } from "../lib/trace";
 import { relayOutbox } from "./relay";
 
 /** The relay stops taking new batches after this, so that runs a minute apart rarely overlap. */
@@ -14,8 +16,15 @@ const RELAY_BUDGET_MS = 50_000;
 
 export async function runScheduled(bindings: Bindings, now: Date): Promise<void> {
   const config = loadConfig(bindings);
-  const logger = createLogger(config.LOG_LEVEL, { job: "scheduled" });
-  const { db, close } = openDatabase(config);
+  const trace = continueTrace(undefined, undefined, config.OTEL_TRACES_SAMPLER_ARG);
+  const logger = createLogger(config.LOG_LEVEL, {
+    job: "scheduled",
+    trace_id: trace.traceId,
+    span_id: trace.spanId,
+  });
+  const tracer = tracerFor(config, trace);
+  const span = tracer.startRoot("scheduled", "server", { "faas.trigger": "timer" });
+  const { db, close } = openDatabase(config, { tracer });
   const failures: unknown[] = [];
   const step = async (name: string, work: () => Promise<Record<string, unknown> | undefined>) => {
     try {
@@ -28,11 +37,13 @@ export async function runScheduled(bindings: Bindings, now: Date): Promise<void>
   try {
     await step("idempotency purge", async () => ({ purged: await purgeExpiredKeys(db, now) }));
     await step("outbox relay", async () => ({
-      ...(await relayOutbox({ db, config, logger }, { budgetMs: RELAY_BUDGET_MS })),
+      ...(await relayOutbox({ db, config, logger, tracer }, { budgetMs: RELAY_BUDGET_MS })),
     }));
     await step("outbox purge", async () => ({ purged: await purgePublished(db, config, now) }));
   } finally {
     await close();
+    span.end(failures.length > 0 ? { error: "scheduled job failed" } : {});
+    await exportTrace(config, tracer, logger);
   }
   if (failures.length > 0) throw new AggregateError(failures, "scheduled job failed");
 }

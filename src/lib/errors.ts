@@ -59,9 +59,34 @@ const codeForStatus: Partial<Record<number, ErrorCode>> = {
   504: "TIMEOUT",
 };
 
+/** SQLSTATEs of a database that is going away or refusing connections, not of a bad query. */
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
+
+/**
+ * True when the database could not be reached: a failed query (drizzle's error carries its SQL and
+ * parameters) whose cause has no SQLSTATE (the server never answered), or a connection SQLSTATE.
+ */
+function databaseUnavailable(error: unknown): boolean {
+  let failedQuery = false;
+  let sqlstate: string | undefined;
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const item = current as { query?: unknown; params?: unknown; code?: unknown; cause?: unknown };
+    if (typeof item.query === "string" && Array.isArray(item.params)) failedQuery = true;
+    if (typeof item.code === "string" && /^[0-9A-Z]{5}$/.test(item.code)) sqlstate = item.code;
+    current = item.cause;
+  }
+  return sqlstate ? UNAVAILABLE_SQLSTATE.test(sqlstate) : failedQuery;
+}
+
 /** Turns anything thrown into an ApiError; what is not already one becomes a 500 that says nothing. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (databaseUnavailable(error)) {
+    return new ApiError(503, "DEPENDENCY_UNAVAILABLE", "The database is unavailable; retry shortly.", {
+      headers: { "Retry-After": "5" },
+      cause: error,
+    });
+  }
   if (error instanceof ConfigError) {
     return new ApiError(500, "BAD_ENVIRONMENT", "The service is misconfigured.", { cause: error });
   }

@@ -25,8 +25,15 @@ export function newSpanId(): string {
   return nonZeroHex(8);
 }
 
-/** Parses a traceparent per W3C rules: version ff and all-zero ids are invalid; future versions may carry more. */
-export function continueTrace(traceparent: string | undefined, tracestate: string | undefined): TraceContext {
+/**
+ * Parses a traceparent per W3C rules: version ff and all-zero ids are invalid; future versions may
+ * carry more. A continued trace keeps its caller's flags; a new one is sampled with `sampleRatio`.
+ */
+export function continueTrace(
+  traceparent: string | undefined,
+  tracestate: string | undefined,
+  sampleRatio = 1,
+): TraceContext {
   const match = traceparent ? TRACEPARENT.exec(traceparent.trim()) : null;
   if (match) {
     const [, version, traceId, parentSpanId, flags, rest] = match as unknown as [
@@ -53,7 +60,7 @@ export function continueTrace(traceparent: string | undefined, tracestate: strin
       };
     }
   }
-  return { traceId: nonZeroHex(16), spanId: newSpanId(), flags: "01" };
+  return { traceId: nonZeroHex(16), spanId: newSpanId(), flags: Math.random() < sampleRatio ? "01" : "00" };
 }
 
 export function formatTraceparent(trace: Pick<TraceContext, "traceId" | "spanId" | "flags">): string {

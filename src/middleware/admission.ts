@@ -16,6 +16,7 @@ export type Tier = "anonymous" | "authenticated" | "admin";
 
 export const DEFAULT_LIMITS: Record<Tier, number> = { anonymous: 10, authenticated: 100, admin: 1000 };
 const WINDOW_MS = 60_000;
+const GATE_SPAN = { "rpc.system": "cloudflare_durable_object", "rpc.service": "TenantGate" };
 
 export interface RouteRule {
   /** Requests per minute on this route, instead of the tier's. */
@@ -85,7 +86,12 @@ async function limitOnRedis(
   rule: RateRule,
   now: number,
 ): Promise<LimitState | undefined> {
+  const span = c.get("tracer").start("ratelimit redis", "client", { "db.system.name": "redis" });
   const outcome = await limitWithRedis(c.get("config"), rule, now);
+  span.end({
+    attributes: { "xzepr.ratelimit.source": outcome.source },
+    ...(outcome.source === "unavailable" && outcome.reason === "failed" ? { error: "redis failed" } : {}),
+  });
   const logger = c.get("logger");
   if (outcome.source === "unavailable") {
     if (outcome.switched === "opened") {
@@ -140,14 +146,21 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
     const gateLimits = limiting && !onRedis;
     const gate = gateFor(config, principal ? principal.tenantId : `anonymous:${ip}`);
     const quotaLimit = rule.quota ? settings.event_quota_per_month : undefined;
+    const tracer = c.get("tracer");
     const verdict =
       principal || gateLimits
-        ? await gate.admit({
-            now,
-            ...(gateLimits ? { rateLimit: rateRule } : {}),
-            ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: 1 } } : {}),
-            ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
-          })
+        ? await tracer.span(
+            "TenantGate.admit",
+            "client",
+            GATE_SPAN,
+            async (): Promise<AdmitVerdict> =>
+              gate.admit({
+                now,
+                ...(gateLimits ? { rateLimit: rateRule } : {}),
+                ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: 1 } } : {}),
+                ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
+              }),
+          )
         : undefined;
     if (verdict && verdict.verdict !== "admit") throw reject(verdict);
     const state = onRedis ?? verdict?.limit;
@@ -162,8 +175,10 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
       if (principal) {
         // Release the in-flight slot, and count the event if one was created.
         const events = rule.quota && c.res.status === 201 ? 1 : 0;
-        const left = gate
-          .leave({ events, now: Date.now(), tenantId: principal.tenantId })
+        const left = tracer
+          .span("TenantGate.leave", "client", GATE_SPAN, () =>
+            gate.leave({ events, now: Date.now(), tenantId: principal.tenantId }),
+          )
           .catch((error: unknown) => {
             c.get("logger").error("tenant gate leave failed", { error: String(error) });
           });

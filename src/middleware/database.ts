@@ -8,7 +8,8 @@ import { describeError } from "../lib/errors";
 
 export function database() {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const handle = openDatabase(c.get("config"));
+    const tracer = c.get("tracer");
+    const handle = openDatabase(c.get("config"), { tracer });
     const background: Promise<unknown>[] = [];
     c.set("db", handle.db);
     c.set("afterResponse", (name, work) => {
@@ -21,7 +22,9 @@ export function database() {
     try {
       await next();
     } finally {
-      c.executionCtx.waitUntil(Promise.allSettled(background).then(handle.close));
+      const done = Promise.allSettled(background).then(handle.close);
+      c.executionCtx.waitUntil(done);
+      tracer.hold(done);
     }
   });
 }

@@ -7,10 +7,12 @@ import type { AppEnv } from "../context";
 import type { RequestMeta } from "../domain/audit";
 import { ConfigError, loadConfig } from "../env";
 import { MetricsBatch } from "../infra/metrics";
+import { exportTrace, tracerFor } from "../infra/otlp";
 import { handleError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
-import { truncateIp } from "../lib/privacy";
+import { maskPersonalData, truncateIp } from "../lib/privacy";
 import { continueTrace, formatTraceparent } from "../lib/trace";
+import { Tracer } from "../lib/tracing";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -19,7 +21,6 @@ export function requestContext() {
     const started = Date.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && SANE_REQUEST_ID.test(incoming) ? incoming : ulid();
-    const trace = continueTrace(c.req.header("traceparent"), c.req.header("tracestate"));
     let config: ReturnType<typeof loadConfig> | undefined;
     let configError: ConfigError | undefined;
     try {
@@ -28,6 +29,11 @@ export function requestContext() {
       if (!(error instanceof ConfigError)) throw error;
       configError = error;
     }
+    const trace = continueTrace(
+      c.req.header("traceparent"),
+      c.req.header("tracestate"),
+      config?.OTEL_TRACES_SAMPLER_ARG,
+    );
     const logger = createLogger(config?.LOG_LEVEL ?? "info", {
       request_id: requestId,
       trace_id: trace.traceId,
@@ -38,6 +44,10 @@ export function requestContext() {
     c.set("logger", logger);
     // Replaced by the route template once the route guard matches; a label, never a concrete path.
     c.set("route", "(unmatched)");
+
+    const tracer = config ? tracerFor(config, trace) : new Tracer();
+    c.set("tracer", tracer);
+    const span = tracer.startRoot(c.req.method, "server", { "http.request.method": c.req.method }, started);
 
     if (configError) {
       c.res = handleError(configError, c);
@@ -62,7 +72,19 @@ export function requestContext() {
     };
     if (status >= 500) logger.warn("request", fields);
     else logger.info("request", fields);
+    span.end({
+      name: `${fields.method} ${fields.route}`,
+      attributes: {
+        "http.route": fields.route,
+        "http.response.status_code": status,
+        "url.path": maskPersonalData(fields.path),
+        "xzepr.request_id": requestId,
+        "xzepr.tenant_id": fields.tenant_id ?? undefined,
+      },
+      ...(status >= 500 ? { error: String(status) } : {}),
+    });
     if (config) {
+      c.executionCtx.waitUntil(exportTrace(config, tracer, logger));
       const metrics = c.get("metrics");
       const labels = { method: c.req.method, route: fields.route, status: String(status) };
       metrics.inc("xzepr_http_requests_total", labels);

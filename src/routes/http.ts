@@ -72,7 +72,7 @@ export function publishAfterResponse(c: Context<AppEnv>, keys: string[]): void {
   if (keys.length === 0) return;
   c.get("afterResponse")("outbox publish", () =>
     relayOutbox(
-      { db: c.get("db"), config: c.get("config"), logger: c.get("logger") },
+      { db: c.get("db"), config: c.get("config"), logger: c.get("logger"), tracer: c.get("tracer") },
       { keys, budgetMs: PUBLISH_BUDGET_MS },
     ),
   );
