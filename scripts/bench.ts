@@ -4,7 +4,9 @@
 // Scenarios run in rounds (A B C … A B C …) and each figure is the median over the rounds, so
 // that a slow moment of the machine does not land on one scenario only.
 //   npm run bench -- [--duration 6] [--rounds 3] [--connections 8] [--only auth,…]
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -147,9 +149,46 @@ async function seed(url: string, apiKey: string) {
   return { receiverId, groupedReceiverId: members[0] as string };
 }
 
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+/**
+ * CPU seconds used so far by a process and all its descendants (wrangler and its workerd), from
+ * /proc: what the Worker itself spends, apart from the load generator and the stand-ins for
+ * remote services (PostgreSQL, the Upstash bridge, redis-server) that share this machine.
+ */
+function treeCpuSeconds(root: number): number {
+  const stats = new Map<number, { parent: number; cpu: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(entry), { parent: Number(fields[1]), cpu: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, { parent }] of stats) {
+      if (tree.has(parent) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let total = 0;
+  for (const pid of tree) total += stats.get(pid)?.cpu ?? 0;
+  return total / CLOCK_TICKS;
+}
+
 interface Measured {
   name: string;
   requests: number;
+  /** The Worker's CPU milliseconds per request (wrangler + workerd). */
+  cpuMs: number;
   rps: number;
   mean: number;
   p50: number;
@@ -158,15 +197,17 @@ interface Measured {
 }
 
 async function measure(
-  url: string,
+  target: { url: string; pid: number },
   scenario: Scenario,
   server: BenchContext,
   warmUp: boolean,
 ): Promise<Measured> {
   const { path, ...rest } = scenario.request(server);
-  const options = { url: `${url}${path}`, connections, ...rest };
+  const options = { url: `${target.url}${path}`, connections, ...rest };
   if (warmUp) await autocannon({ ...options, duration: 2 }); // isolates, key imports, caches
+  const cpuBefore = treeCpuSeconds(target.pid);
   const result = await autocannon({ ...options, duration });
+  const cpuSeconds = treeCpuSeconds(target.pid) - cpuBefore;
   const statuses = Object.entries(result.statusCodeStats ?? {})
     .map(([status, { count }]) => `${status}×${count}`)
     .join(" ");
@@ -176,6 +217,7 @@ async function measure(
   return {
     name: scenario.name,
     requests: result.requests.total,
+    cpuMs: (cpuSeconds * 1000) / Math.max(1, result.requests.total),
     rps: result.requests.average,
     mean: result.latency.average,
     p50: result.latency.p50,
@@ -197,10 +239,11 @@ const median = (values: number[]) => {
 
 /** Each figure's median over the rounds; unexpected answers are summed. */
 function medianOf(runs: Measured[]): Measured {
-  const pick = (key: "rps" | "mean" | "p50" | "p99") => median(runs.map((run) => run[key]));
+  const pick = (key: "rps" | "mean" | "p50" | "p99" | "cpuMs") => median(runs.map((run) => run[key]));
   return {
     name: runs[0]?.name ?? "",
     requests: runs.reduce((sum, run) => sum + run.requests, 0),
+    cpuMs: pick("cpuMs"),
     rps: pick("rps"),
     mean: pick("mean"),
     p50: pick("p50"),
@@ -268,7 +311,7 @@ async function main() {
       "redis",
     );
     stoppers.push(() => onRedis.stop());
-    const urls: Record<Target, string> = { main: server.url, off: off.url, redis: onRedis.url };
+    const targets: Record<Target, { url: string; pid: number }> = { main: server, off, redis: onRedis };
     const apiKey = server.credentials.apiKey;
     const context = {
       url: server.url,
@@ -284,7 +327,7 @@ async function main() {
         console.error(
           `[bench] round ${round}/${rounds} ${scenario.name}: ${duration} s, ${connections} connections`,
         );
-        const measured = await measure(urls[scenario.target ?? "main"], scenario, context, round === 1);
+        const measured = await measure(targets[scenario.target ?? "main"], scenario, context, round === 1);
         runs.set(scenario.name, [...(runs.get(scenario.name) ?? []), measured]);
       }
     }
@@ -293,7 +336,9 @@ async function main() {
     console.log(
       `\nxzepr-edge bench: medians of ${rounds} rounds of ${duration} s per scenario, ${connections} connections, wrangler dev on loopback\n`,
     );
-    console.log("scenario        req/s   ratio   mean ms  p50 ms  p99 ms  +mean ms  unexpected");
+    console.log(
+      "scenario        req/s   ratio   mean ms  p50 ms  p99 ms  +mean ms  cpu ms/req  cpu ratio  unexpected",
+    );
     for (const row of results) {
       console.log(
         [
@@ -304,6 +349,8 @@ async function main() {
           String(row.p50).padStart(7),
           String(row.p99).padStart(7),
           (row.mean - baseline.mean).toFixed(2).padStart(9),
+          row.cpuMs.toFixed(3).padStart(11),
+          (row.cpuMs / baseline.cpuMs).toFixed(2).padStart(10),
           String(row.unexpected).padStart(11),
         ].join(" "),
       );
@@ -315,9 +362,11 @@ async function main() {
       const withStep = byName.get(name);
       if (!without || !withStep) continue;
       const cost = without.rps / withStep.rps - 1;
+      const cpu = withStep.cpuMs - without.cpuMs;
       console.log(
         `rate-limit step (${name === "auth-jwt" ? "TenantGate" : "Redis"}): throughput ratio ${(withStep.rps / without.rps).toFixed(2)}, ` +
-          `${signed(cost * 100, 0)}% cost per request, ${signed(withStep.mean - without.mean, 2)} ms mean latency`,
+          `${signed(cost * 100, 0)}% cost per request, ${signed(withStep.mean - without.mean, 2)} ms mean latency; ` +
+          `Worker CPU ${signed(cpu, 3)} ms per request = ${signed((cpu / baseline.cpuMs) * 100, 0)}% of a no-op request`,
       );
     }
     const verifyMedian = await verificationMedian(join(dataDir, "secrets.json"));

@@ -28,6 +28,8 @@ export interface DevServerOptions {
 
 export interface DevServer {
   url: string;
+  /** The wrangler process; workerd runs below it. */
+  pid: number;
   stack: Stack;
   credentials: DevCredentials;
   accessToken: string;
@@ -67,6 +69,8 @@ export interface WranglerOptions {
 
 export interface Wrangler {
   url: string;
+  /** The wrangler process; workerd runs below it. */
+  pid: number;
   /** Resolves with wrangler's exit code if it stops on its own. */
   exited: Promise<number>;
   stop(): Promise<void>;
@@ -111,7 +115,7 @@ export async function startWrangler(options: WranglerOptions): Promise<Wrangler>
     }, 60_000);
     ticker.unref();
   }
-  return { url, exited, stop };
+  return { url, pid: child.pid ?? 0, exited, stop };
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
@@ -139,7 +143,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       output: options.wranglerOutput,
       cron: true,
     });
-    return { url: wrangler.url, stack, credentials, accessToken, vars, exited: wrangler.exited, stop };
+    const { url, pid, exited } = wrangler;
+    return { url, pid, stack, credentials, accessToken, vars, exited, stop };
   } catch (error) {
     await stop();
     throw error;
