@@ -2,7 +2,9 @@
 // reported as a ratio to a no-op route measured in the same run, since this machine is shared
 // and noisy. Loopback only; each scenario is bounded in time.
 // Scenarios run in rounds (A B C … A B C …) and each figure is the median over the rounds, so
-// that a slow moment of the machine does not land on one scenario only.
+// that a slow moment of the machine does not land on one scenario only. wrangler dev runs without
+// its DevTools inspector, whose per-subrequest relaying a deployed Worker does not pay; besides
+// throughput, the Worker's own CPU per request (wrangler + workerd processes) is reported.
 //   npm run bench -- [--duration 6] [--rounds 3] [--connections 8] [--only auth,…]
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -271,7 +273,13 @@ async function verificationMedian(secretsFile: string): Promise<number> {
 
 /** The same Worker with other variables, against the same database, on a port and state of its own. */
 async function variant(dataDir: string, vars: Record<string, string>, name: string) {
-  return startWrangler({ dataDir: join(dataDir, name), port: await freePort(), vars, output: "ignore" });
+  return startWrangler({
+    dataDir: join(dataDir, name),
+    port: await freePort(),
+    vars,
+    output: "ignore",
+    devtools: false,
+  });
 }
 
 async function main() {
@@ -285,6 +293,7 @@ async function main() {
     tenantSlug: "bench",
     vars: { LOG_LEVEL: "error" },
     wranglerOutput: "ignore",
+    devtools: false,
     log: (message) => console.error(`[bench] ${message}`),
   });
   const stoppers: (() => Promise<void>)[] = [];

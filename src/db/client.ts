@@ -47,11 +47,13 @@ function traceQueries(pool: Pool, tracer: Tracer): void {
         };
         return query(...args);
       }
-      const result = query(...args) as Promise<unknown>;
-      result.then(
-        () => span.end(),
-        (error: unknown) => span.end({ error }),
-      );
+      const result = query(...args) as Promise<unknown> | undefined;
+      if (typeof result?.then !== "function") span.end();
+      else
+        result.then(
+          () => span.end(),
+          (error: unknown) => span.end({ error }),
+        );
       return result;
     }) as typeof client.query;
   });

@@ -86,9 +86,12 @@ async function limitOnRedis(
   rule: RateRule,
   now: number,
 ): Promise<LimitState | undefined> {
-  const span = c.get("tracer").start("ratelimit redis", "client", { "db.system.name": "redis" });
-  const outcome = await limitWithRedis(c.get("config"), rule, now);
-  span.end({
+  const config = c.get("config");
+  const span = config.UPSTASH_REDIS_REST_URL
+    ? c.get("tracer").start("ratelimit redis", "client", { "db.system.name": "redis" })
+    : undefined;
+  const outcome = await limitWithRedis(config, rule, now);
+  span?.end({
     attributes: { "xzepr.ratelimit.source": outcome.source },
     ...(outcome.source === "unavailable" && outcome.reason === "failed" ? { error: "redis failed" } : {}),
   });
