@@ -4,7 +4,8 @@
 // Scenarios run in rounds (A B C … A B C …) and each figure is the median over the rounds, so
 // that a slow moment of the machine does not land on one scenario only. wrangler dev runs without
 // its DevTools inspector, whose per-subrequest relaying a deployed Worker does not pay; besides
-// throughput, the Worker's own CPU per request (wrangler + workerd processes) is reported.
+// throughput, the Worker's own CPU per request (wrangler + workerd processes) is reported. The
+// rate-limit step is measured in pairs too: the same request with and without it, at once.
 //   npm run bench -- [--duration 6] [--rounds 3] [--connections 8] [--only auth,…]
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -203,9 +204,10 @@ async function measure(
   scenario: Scenario,
   server: BenchContext,
   warmUp: boolean,
+  load = connections,
 ): Promise<Measured> {
   const { path, ...rest } = scenario.request(server);
-  const options = { url: `${target.url}${path}`, connections, ...rest };
+  const options = { url: `${target.url}${path}`, connections: load, ...rest };
   if (warmUp) await autocannon({ ...options, duration: 2 }); // isolates, key imports, caches
   const cpuBefore = treeCpuSeconds(target.pid);
   const result = await autocannon({ ...options, duration });
@@ -365,17 +367,35 @@ async function main() {
       );
     }
     for (const scenario of scenarios) console.log(`  ${scenario.name}: ${scenario.what}`);
-    const byName = new Map(results.map((row) => [row.name, row]));
-    const without = byName.get("auth-jwt-nolimit");
+    // The rate-limit step, measured in pairs: with and without it under load at the same time
+    // (half the connections each), so that both meet the same moment of this noisy machine.
+    const byName = new Map(scenarios.map((scenario) => [scenario.name, scenario]));
+    const without = byName.get("auth-jwt-nolimit") as Scenario;
     for (const name of ["auth-jwt", "auth-jwt-redis"]) {
-      const withStep = byName.get(name);
-      if (!without || !withStep) continue;
-      const cost = without.rps / withStep.rps - 1;
-      const cpu = withStep.cpuMs - without.cpuMs;
+      const withStep = byName.get(name) as Scenario;
+      if (chosen && !(chosen.has(name) && chosen.has(without.name))) continue;
+      const pairs: { throughput: number; cpu: number }[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        console.error(`[bench] pair ${round}/${rounds}: ${name} with ${without.name}, ${duration} s`);
+        const [a, b] = await Promise.all(
+          [withStep, without].map((scenario) =>
+            measure(
+              targets[scenario.target ?? "main"],
+              scenario,
+              context,
+              false,
+              Math.max(1, connections / 2),
+            ),
+          ),
+        );
+        if (a && b) pairs.push({ throughput: a.rps / b.rps, cpu: a.cpuMs - b.cpuMs });
+      }
+      const throughput = median(pairs.map((pair) => pair.throughput));
+      const cpu = median(pairs.map((pair) => pair.cpu));
       console.log(
-        `rate-limit step (${name === "auth-jwt" ? "TenantGate" : "Redis"}): throughput ratio ${(withStep.rps / without.rps).toFixed(2)}, ` +
-          `${signed(cost * 100, 0)}% cost per request, ${signed(withStep.mean - without.mean, 2)} ms mean latency; ` +
-          `Worker CPU ${signed(cpu, 3)} ms per request = ${signed((cpu / baseline.cpuMs) * 100, 0)}% of a no-op request`,
+        `rate-limit step (${name === "auth-jwt" ? "TenantGate" : "Redis"}), paired: throughput ratio ${throughput.toFixed(2)} ` +
+          `(${signed((1 / throughput - 1) * 100, 0)}% cost per request); Worker CPU ${signed(cpu, 3)} ms per request = ` +
+          `${signed((cpu / baseline.cpuMs) * 100, 0)}% of a no-op request (medians of ${rounds} pairs)`,
       );
     }
     const verifyMedian = await verificationMedian(join(dataDir, "secrets.json"));

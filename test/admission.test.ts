@@ -194,6 +194,24 @@ describe("quota, in-flight cap and deny lists", () => {
     expect(new Date(report.data.quota.period_end).getUTCDate()).toBe(1);
   });
 
+  it("weighs the previous minute and forgets older ones on the TenantGate's limiter", async () => {
+    const gate = env.TENANT_GATE as DurableObjectNamespace<import("../src/durable/tenant-gate").TenantGate>;
+    const stub = gate.get(gate.idFromName(`windows-${crypto.randomUUID()}`));
+    const rateLimit = { key: "principal:p1", limit: 10, windowMs: 60_000, cost: 1 };
+    const verdicts = async (count: number, now: number) => {
+      const out: string[] = [];
+      for (let index = 0; index < count; index++) out.push((await stub.admit({ now, rateLimit })).verdict);
+      return tally(out.map((verdict) => (verdict === "admit" ? 200 : 429)));
+    };
+    const start = Date.UTC(2026, 0, 1, 0, 0, 0);
+    expect(await verdicts(11, start)).toEqual({ 200: 10, 429: 1 });
+    // Half way through the next minute, half of the previous minute's 10 still count.
+    expect(await verdicts(6, start + 90_000)).toEqual({ 200: 5, 429: 1 });
+    // Two minutes on, nothing before the previous minute counts.
+    expect(await verdicts(11, start + 180_000)).toEqual({ 200: 10, 429: 1 });
+    expect(await verdicts(1, start + 180_000 + 1)).toEqual({ 429: 1 });
+  });
+
   it("starts a new quota period at the end of the month", async () => {
     const gate = env.TENANT_GATE as DurableObjectNamespace<import("../src/durable/tenant-gate").TenantGate>;
     const tenant = await createTenant();

@@ -95,6 +95,42 @@ describe("GET /metrics", () => {
     expect((await send({ authorization: `Bearer ${TOKEN}` })).status).toBe(200);
   });
 
+  it("counts quota and in-flight refusals by reason", async () => {
+    const app = createApp();
+    const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };
+    const send = (path: string, init: RequestInit = {}) => callApp(app, path, init, bindings);
+    const tenant = await createTenant({
+      settings: { event_quota_per_month: 1, max_in_flight: 1, rate_limits: { authenticated: 1000 } },
+    });
+    const receiver = await createReceiver(tenant);
+    const event = {
+      name: "foo",
+      version: "1",
+      release: "1",
+      platform_id: "x",
+      package: "p",
+      payload: { size: 1 },
+      success: true,
+      event_receiver_id: receiver.id,
+    };
+    // callApp waits for the request's after-response work: the event is counted before the next.
+    expect((await send("/api/v1/events", json(event, tenant.writer.headers))).status).toBe(201);
+    await expectError(
+      await send("/api/v1/events", json(event, tenant.writer.headers)),
+      429,
+      "QUOTA_EXCEEDED",
+    );
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, () => send("/api/v1/usage", { headers: tenant.reader.headers })),
+    );
+    const overloaded = burst.filter((response) => response.status === 503).length;
+    expect(overloaded).toBeGreaterThan(0);
+
+    const text = await (await send("/metrics", { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    expect(seriesValue(text, 'xzepr_admission_rejections_total{reason="quota_exceeded"}')).toBe(1);
+    expect(seriesValue(text, 'xzepr_admission_rejections_total{reason="overloaded"}')).toBe(overloaded);
+  });
+
   it("limits scrapers per IP at 120 a minute, not at the anonymous 10", async () => {
     const app = createApp();
     const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };

@@ -12,6 +12,10 @@ export const FAMILIES = {
   xzepr_http_request_duration_seconds: { type: "histogram", help: "HTTP request duration in seconds." },
   xzepr_auth_failures_total: { type: "counter", help: "Refused credentials by reason." },
   xzepr_rate_limit_rejections_total: { type: "counter", help: "Requests refused with 429 by tier." },
+  xzepr_admission_rejections_total: {
+    type: "counter",
+    help: "Requests refused for the tenant's monthly quota (429) or in-flight cap (503), by reason.",
+  },
   xzepr_rate_limit_fallbacks_total: {
     type: "counter",
     help: "Switches of the rate limiter between Redis and the TenantGate (to=gate|redis).",

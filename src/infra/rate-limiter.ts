@@ -29,7 +29,8 @@ function limiterFor(config: Config, rule: RateRule): Ratelimit | undefined {
   let limiter = limiters.get(id);
   if (!limiter) {
     limiter = new Ratelimit({
-      redis: new Redis({ url, token, retry: false, enableTelemetry: false }),
+      // Plain JSON answers: the limiter's keys and counts are ASCII, base64 would only cost CPU.
+      redis: new Redis({ url, token, retry: false, enableTelemetry: false, responseEncoding: false }),
       limiter: Ratelimit.slidingWindow(rule.limit, `${rule.windowMs} ms`),
       prefix: "xzepr:rl",
       timeout: config.RATE_LIMIT_REDIS_TIMEOUT_MS,

@@ -139,8 +139,11 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
     const limiting = config.RATE_LIMITS === "enforce";
     const onRedis = limiting ? await limitOnRedis(c, rateRule, now) : undefined;
     const reject = (verdict: Exclude<AdmitVerdict, { verdict: "admit" }>) => {
-      if (verdict.verdict === "rate_limited")
+      if (verdict.verdict === "rate_limited") {
         c.get("metrics").inc("xzepr_rate_limit_rejections_total", { tier });
+      } else {
+        c.get("metrics").inc("xzepr_admission_rejections_total", { reason: verdict.verdict });
+      }
       return refusal(verdict, now);
     };
     if (onRedis && !onRedis.success) throw reject({ verdict: "rate_limited", limit: onRedis });
