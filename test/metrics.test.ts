@@ -2,10 +2,18 @@
 // MetricsHub shards that the requests' increments were spread across.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
-import { createReceiver, createTenant, json } from "./fixtures";
+import { artifact, createReceiver, createTenant, json } from "./fixtures";
 import { callApp, expectError } from "./helpers";
 
 const TOKEN = "m".repeat(40);
+
+/** One artifact's event for the receiver (whose default schema needs a numeric `size`). */
+const eventFor = (receiverId: string) => ({
+  ...artifact(),
+  payload: { size: 1 },
+  success: true,
+  event_receiver_id: receiverId,
+});
 
 function seriesValue(text: string, series: string): number | undefined {
   const line = text.split("\n").find((entry) => entry.startsWith(`${series} `));
@@ -34,17 +42,9 @@ describe("GET /metrics", () => {
     await send("/api/v1/auth/me");
     await send("/api/v1/auth/me", { headers: { authorization: "Bearer nonsense" } });
     for (const receiver of [a, b]) {
-      const body = {
-        name: "foo",
-        version: "1",
-        release: "1",
-        platform_id: "x",
-        package: "p",
-        payload: { size: 1 },
-        success: true,
-        event_receiver_id: receiver.id,
-      };
-      expect((await send("/api/v1/events", json(body, tenant.writer.headers))).status).toBe(201);
+      expect((await send("/api/v1/events", json(eventFor(receiver.id), tenant.writer.headers))).status).toBe(
+        201,
+      );
     }
     await send("/api/v1/usage", { headers: limited.reader.headers });
     expect((await send("/api/v1/usage", { headers: limited.reader.headers })).status).toBe(429);
@@ -103,16 +103,7 @@ describe("GET /metrics", () => {
       settings: { event_quota_per_month: 1, max_in_flight: 1, rate_limits: { authenticated: 1000 } },
     });
     const receiver = await createReceiver(tenant);
-    const event = {
-      name: "foo",
-      version: "1",
-      release: "1",
-      platform_id: "x",
-      package: "p",
-      payload: { size: 1 },
-      success: true,
-      event_receiver_id: receiver.id,
-    };
+    const event = eventFor(receiver.id);
     // callApp waits for the request's after-response work: the event is counted before the next.
     expect((await send("/api/v1/events", json(event, tenant.writer.headers))).status).toBe(201);
     await expectError(
