@@ -1,7 +1,7 @@
 // What every tenant-scoped service receives. Services never see the HTTP context.
 import type { Database } from "../db/client";
 import type { Config } from "../env";
-import { ApiError } from "../lib/errors";
+import { ApiError, sqlStateOf } from "../lib/errors";
 import type { RequestMeta } from "./audit";
 import type { Principal } from "./auth";
 
@@ -18,10 +18,7 @@ export interface ServiceContext {
 
 /** True when a database error (or its cause) has this PostgreSQL SQLSTATE. */
 export function hasSqlState(error: unknown, state: "23505" | "23503"): boolean {
-  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
-    if ((current as { code?: unknown }).code === state) return true;
-  }
-  return false;
+  return sqlStateOf(error) === state;
 }
 
 /** Runs `work`; a unique-constraint violation (a duplicate identity) becomes 409 CONFLICT. */

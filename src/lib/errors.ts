@@ -59,23 +59,44 @@ const codeForStatus: Partial<Record<number, ErrorCode>> = {
   504: "TIMEOUT",
 };
 
+interface ErrorLink {
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+  /** A failed query: drizzle's error carries its SQL and its parameters. */
+  query?: unknown;
+  params?: unknown;
+}
+
+/** An error and its causes, outermost first (at most five). */
+function* causeChain(error: unknown): Generator<ErrorLink> {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    yield current as ErrorLink;
+    current = (current as ErrorLink).cause;
+  }
+}
+
+/** The PostgreSQL SQLSTATE in an error's cause chain (the innermost one), if any. */
+export function sqlStateOf(error: unknown): string | undefined {
+  let state: string | undefined;
+  for (const link of causeChain(error)) {
+    if (typeof link.code === "string" && /^[0-9A-Z]{5}$/.test(link.code)) state = link.code;
+  }
+  return state;
+}
+
+const isFailedQuery = (link: ErrorLink) => typeof link.query === "string" && Array.isArray(link.params);
+
 /** SQLSTATEs of a database that is going away or refusing connections, not of a bad query. */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
 
 /**
- * True when the database could not be reached: a failed query (drizzle's error carries its SQL and
- * parameters) whose cause has no SQLSTATE (the server never answered), or a connection SQLSTATE.
+ * True when the database could not be reached: a failed query whose cause has no SQLSTATE (the
+ * server never answered), or a connection SQLSTATE.
  */
 function databaseUnavailable(error: unknown): boolean {
-  let failedQuery = false;
-  let sqlstate: string | undefined;
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const item = current as { query?: unknown; params?: unknown; code?: unknown; cause?: unknown };
-    if (typeof item.query === "string" && Array.isArray(item.params)) failedQuery = true;
-    if (typeof item.code === "string" && /^[0-9A-Z]{5}$/.test(item.code)) sqlstate = item.code;
-    current = item.cause;
-  }
-  return sqlstate ? UNAVAILABLE_SQLSTATE.test(sqlstate) : failedQuery;
+  const state = sqlStateOf(error);
+  return state ? UNAVAILABLE_SQLSTATE.test(state) : [...causeChain(error)].some(isFailedQuery);
 }
 
 /** Turns anything thrown into an ApiError; what is not already one becomes a 500 that says nothing. */
@@ -122,17 +143,11 @@ export function describeError(error: unknown): {
 } {
   const messages: string[] = [];
   let query: string | undefined;
-  let sqlstate: string | undefined;
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const item = current as { message?: unknown; query?: unknown; code?: unknown; cause?: unknown };
-    if (typeof item.query === "string" && Array.isArray((item as { params?: unknown }).params)) {
-      query = item.query.slice(0, 500);
-    } else {
-      messages.push(typeof item.message === "string" ? item.message : String(current));
-    }
-    if (typeof item.code === "string" && /^[0-9A-Z]{5}$/.test(item.code)) sqlstate = item.code;
-    current = item.cause;
+  for (const link of causeChain(error)) {
+    if (isFailedQuery(link)) query = String(link.query).slice(0, 500);
+    else messages.push(typeof link.message === "string" ? link.message : String(link));
   }
+  const sqlstate = sqlStateOf(error);
   // Frames only: the stack's head repeats the message (with a failed query's parameters).
   const stack =
     error instanceof Error

@@ -2,6 +2,7 @@
 // carries (so logs, `traceresponse` and Kafka headers name the same span), and client spans for
 // the calls it makes. A tracer that does not record (no OTLP endpoint, or not sampled) runs the
 // work and keeps nothing. Spans are exported by `src/infra/otlp.ts`.
+import { sqlStateOf } from "./errors";
 import type { TraceContext } from "./trace";
 import { newSpanId } from "./trace";
 
@@ -32,8 +33,8 @@ const NOOP_SPAN: Span = { end: () => undefined };
 /** A failure's class for a span's status: a SQLSTATE or the error's name; a string is taken as is. */
 export function errorKind(error: unknown): string {
   if (typeof error === "string") return error;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return `SQLSTATE ${code}`;
+  const state = sqlStateOf(error);
+  if (state) return `SQLSTATE ${state}`;
   return error instanceof Error ? error.name : typeof error;
 }
 
