@@ -207,6 +207,27 @@ describe("trace export over OTLP/HTTP", () => {
     expect(spans.filter((span) => span.name === "DELETE").length).toBeGreaterThanOrEqual(2);
   });
 
+  it("warns when the collector reports rejected spans, and takes an answer that is not JSON", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => lines.push(line));
+    const answers = ['{"partialSuccess":{"rejectedSpans":"2","errorMessage":"too old"}}', "ok"];
+    try {
+      for (const answer of answers) {
+        await fetch(`${otlpUrl}/_otlp/mode`, {
+          method: "PUT",
+          body: JSON.stringify({ status: 200, answer }),
+        });
+        expect((await postEvent({}, { ...OTEL, LOG_LEVEL: "info" })).status).toBe(201);
+      }
+    } finally {
+      await fetch(`${otlpUrl}/_otlp/mode`, { method: "PUT", body: JSON.stringify({ status: 200 }) });
+    }
+    const notes = lines
+      .map((line) => JSON.parse(line) as { msg: string; rejected?: number })
+      .filter((line) => line.msg.includes("collector") || line.msg.includes("trace export"));
+    expect(notes).toMatchObject([{ msg: "collector rejected spans", rejected: 2 }]);
+  });
+
   it("a failing collector changes no response; each failed export is one warning", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "log").mockImplementation((line: string) => lines.push(line));

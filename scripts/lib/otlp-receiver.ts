@@ -5,7 +5,8 @@
 //   POST /v1/traces                       an export
 //   GET  /_otlp/spans[?trace_id=]          accepted spans, attributes flattened
 //   GET  /_otlp/rejections                 refused exports, with the reason
-//   PUT  /_otlp/mode                       {"status": 503} answers every export so; {"status": 200} heals
+//   PUT  /_otlp/mode                       {"status": 503} answers every export so; {"status": 200} heals;
+//                                          {"status": 200, "answer": "…"}: keeps spans, answers that text
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -221,14 +222,14 @@ const json = (value: unknown) =>
 export async function startOtlpReceiver(options: { port: number }): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const rejections: string[] = [];
-  let failWith = 200;
+  let mode: { status: number; answer?: string } = { status: 200 };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://receiver");
     const reply = (status: number, body: unknown) =>
       res.writeHead(status, { "content-type": "application/json" }).end(json(body));
     const text = await readBody(req);
     if (req.method === "POST" && url.pathname === "/v1/traces") {
-      if (failWith !== 200) return reply(failWith, { message: "receiver told to fail" });
+      if (mode.status !== 200) return reply(mode.status, { message: "receiver told to fail" });
       if (!req.headers["content-type"]?.startsWith("application/json")) {
         rejections.push(`content-type ${req.headers["content-type"]}`);
         return reply(415, { message: "only application/json is taken here" });
@@ -238,6 +239,7 @@ export async function startOtlpReceiver(options: { port: number }): Promise<Otlp
           Object.entries(req.headers).map(([name, value]) => [name, String(value)]),
         );
         spans.push(...parseTraceExport(JSON.parse(text), headers));
+        if (mode.answer !== undefined) return res.writeHead(200).end(mode.answer);
         return reply(200, {});
       } catch (error) {
         rejections.push(String(error instanceof Error ? error.message : error));
@@ -250,8 +252,8 @@ export async function startOtlpReceiver(options: { port: number }): Promise<Otlp
     }
     if (req.method === "GET" && url.pathname === "/_otlp/rejections") return reply(200, rejections);
     if (req.method === "PUT" && url.pathname === "/_otlp/mode") {
-      failWith = (JSON.parse(text) as { status: number }).status;
-      return reply(200, { status: failWith });
+      mode = JSON.parse(text) as typeof mode;
+      return reply(200, mode);
     }
     reply(404, { message: "not found" });
   });

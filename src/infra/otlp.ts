@@ -91,6 +91,16 @@ function breakerFor(url: string): CircuitBreaker {
   return breaker;
 }
 
+/** Spans a collector's 2xx answer says it dropped (`partialSuccess`); 0 when it says nothing. */
+function rejectedSpans(answer: string): number {
+  try {
+    const body = JSON.parse(answer) as { partialSuccess?: { rejectedSpans?: string | number } };
+    return Number(body.partialSuccess?.rejectedSpans ?? 0) || 0;
+  } catch {
+    return 0; // An empty or non-JSON answer: accepted, nothing to report.
+  }
+}
+
 /** Sends the tracer's spans once its work is done; never throws. Hand it to waitUntil. */
 export async function exportTrace(config: Config, tracer: Tracer, logger: Logger): Promise<void> {
   const url = tracesEndpoint(config);
@@ -108,11 +118,8 @@ export async function exportTrace(config: Config, tracer: Tracer, logger: Logger
     const answer = await response.text();
     if (!response.ok) throw new Error(`collector answered ${response.status}`);
     if (breaker.succeeded()) logger.info("trace export resumed");
-    const partial = (JSON.parse(answer || "{}") as { partialSuccess?: { rejectedSpans?: string | number } })
-      .partialSuccess;
-    if (Number(partial?.rejectedSpans ?? 0) > 0) {
-      logger.warn("collector rejected spans", { rejected: Number(partial?.rejectedSpans) });
-    }
+    const rejected = rejectedSpans(answer);
+    if (rejected > 0) logger.warn("collector rejected spans", { rejected });
   } catch (error) {
     const opened = breaker.failed(Date.now());
     logger.warn("trace export failed", {
