@@ -11,7 +11,7 @@ import { CircuitBreaker } from "./circuit-breaker";
 /** How long an export waits for background work (outbox publishing) to end its spans. */
 const DRAIN_MS = 15_000;
 const SCOPE = { name: "xzepr-edge" };
-const KIND = { internal: 1, server: 2, client: 3, producer: 4 } as const;
+const KIND = { server: 2, client: 3, producer: 4 } as const;
 const STATUS = { unset: 0, error: 2 } as const;
 
 /** The traces URL: the signal-specific endpoint as given, or the base endpoint plus `/v1/traces`. */

@@ -3,10 +3,9 @@
 // the calls it makes. A tracer that does not record (no OTLP endpoint, or not sampled) runs the
 // work and keeps nothing. Spans are exported by `src/infra/otlp.ts`.
 import { sqlStateOf } from "./errors";
-import type { TraceContext } from "./trace";
-import { newSpanId } from "./trace";
+import { newSpanId, type TraceContext } from "./trace";
 
-export type SpanKind = "internal" | "server" | "client" | "producer";
+export type SpanKind = "server" | "client" | "producer";
 export type Attributes = Record<string, string | number | boolean | undefined>;
 
 export interface SpanRecord {
