@@ -2,6 +2,7 @@
 // text exposition format (version 0.0.4) rendered from the sum of all shards.
 import type { MetricsHub, Sample } from "../durable/metrics-hub";
 import type { Config } from "../env";
+import type { Logger } from "../lib/logger";
 
 export const SHARDS = 4;
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -76,9 +77,14 @@ export class MetricsBatch {
     else this.samples.set(id, { name, labels, value });
   }
 
-  async flush(config: Config): Promise<void> {
+  /** Sends the increments to one shard; a failure is logged, never thrown (metrics never fail work). */
+  async flush(config: Config, logger: Logger): Promise<void> {
     if (this.samples.size === 0) return;
-    await hub(config, Math.floor(Math.random() * SHARDS)).add([...this.samples.values()]);
+    try {
+      await hub(config, Math.floor(Math.random() * SHARDS)).add([...this.samples.values()]);
+    } catch (error) {
+      logger.warn("metrics not recorded", { error: String(error) });
+    }
   }
 }
 

@@ -19,8 +19,6 @@ export async function relayOutbox(
   try {
     return await publishOutbox({ ...deps, kafka, metrics }, options);
   } finally {
-    await metrics.flush(deps.config).catch((error: unknown) => {
-      deps.logger.warn("metrics flush failed", { error: String(error) });
-    });
+    await metrics.flush(deps.config, deps.logger);
   }
 }

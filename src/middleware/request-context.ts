@@ -93,10 +93,7 @@ export function requestContext() {
         { method: labels.method, route: labels.route },
         fields.duration_ms / 1000,
       );
-      const flushed = metrics
-        .flush(config)
-        .catch((error: unknown) => logger.warn("metrics not recorded", { error: String(error) }));
-      c.executionCtx.waitUntil(flushed);
+      c.executionCtx.waitUntil(metrics.flush(config, logger));
     }
   });
 }
