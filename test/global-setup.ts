@@ -80,6 +80,7 @@ export async function setup(project: TestProject) {
     "POST /outage-db/start": async () => {
       outage = await startOutage();
     },
+    "GET /upstash/stats": async () => upstash.stats(),
     "POST /redis/stop": () => redis.stop(),
     "POST /redis/start": async () => {
       redis = await startRedisServer({ port: redisPort });

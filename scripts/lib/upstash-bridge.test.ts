@@ -87,6 +87,14 @@ describe("Upstash bridge over redis-server, with the real @upstash clients", asy
     );
   });
 
+  it("counts the HTTP requests and the commands it served", async () => {
+    const before = bridge.stats();
+    const key = id("stats");
+    await redis.pipeline().set(key, 1).incr(key).get(key).exec();
+    await redis.get(key);
+    expect(bridge.stats()).toEqual({ requests: before.requests + 2, commands: before.commands + 4 });
+  });
+
   it("runs a multi-exec transaction on one connection", async () => {
     const key = id("tx");
     expect(await redis.multi().set(key, 10).incrby(key, 5).get(key).exec()).toEqual(["OK", 15, 15]);

@@ -17,6 +17,8 @@ type Redis = import("ioredis").Redis;
 export interface UpstashBridge {
   url: string;
   token: string;
+  /** HTTP requests and Redis commands served so far: how well clients batch. */
+  stats(): { requests: number; commands: number };
   close(): Promise<void>;
 }
 
@@ -235,6 +237,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     }
   };
 
+  const stats = { requests: 0, commands: 0 };
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (!authorized(req.headers.authorization, options.token))
       return send(res, 401, { error: "Unauthorized" });
@@ -249,6 +252,8 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
     } catch (error) {
       return send(res, 400, { error: `ERR ${(error as Error).message}` });
     }
+    stats.requests++;
+    stats.commands += path === "/" || !Array.isArray(body) ? 1 : body.length;
     try {
       if (path === "/") {
         const result = await run(body, base64);
@@ -287,6 +292,7 @@ export async function startUpstashBridge(options: UpstashBridgeOptions): Promise
   return {
     url: `http://${host}:${port}`,
     token: options.token,
+    stats: () => ({ ...stats }),
     close: async () => {
       // The client keeps connections alive; without this, close() waits for them to idle out.
       server.closeAllConnections();
