@@ -375,6 +375,7 @@ async function main() {
       const withStep = byName.get(name) as Scenario;
       if (chosen && !(chosen.has(name) && chosen.has(without.name))) continue;
       const pairs: { throughput: number; cpu: number }[] = [];
+      const servedBefore = bridge.stats();
       for (let round = 1; round <= rounds; round++) {
         console.error(`[bench] pair ${round}/${rounds}: ${name} with ${without.name}, ${duration} s`);
         const [a, b] = await Promise.all(
@@ -397,6 +398,13 @@ async function main() {
           `(${signed((1 / throughput - 1) * 100, 0)}% cost per request); Worker CPU ${signed(cpu, 3)} ms per request = ` +
           `${signed((cpu / baseline.cpuMs) * 100, 0)}% of a no-op request (medians of ${rounds} pairs)`,
       );
+      const served = bridge.stats();
+      const commands = served.commands - servedBefore.commands;
+      const requests = served.requests - servedBefore.requests;
+      if (withStep.target === "redis" && requests > 0)
+        console.log(
+          `  Redis served ${commands} commands in ${requests} HTTP requests (${(commands / requests).toFixed(1)} per request)`,
+        );
     }
     const verifyMedian = await verificationMedian(join(dataDir, "secrets.json"));
     console.log(

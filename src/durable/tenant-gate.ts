@@ -6,6 +6,7 @@ import type { Bindings } from "../context";
 import { openDatabase } from "../db/client";
 import { tenantUsage } from "../db/schema";
 import { loadConfig } from "../env";
+import { RedisLimits, type RedisOutcome, type RedisTarget } from "../infra/rate-limiter";
 
 const USAGE_FLUSH_MS = 60_000;
 /** Rate-limit counts reach storage within this; a crash loses at most this much counting. */
@@ -65,12 +66,20 @@ export interface AdmitRequest {
   /** Epoch milliseconds. */
   now: number;
   rateLimit?: RateRule;
+  /** Count `rateLimit` in Redis; this object's own windows count only while Redis fails. */
+  redis?: RedisTarget;
   /** Refuse when `cost` more events would pass the month's limit. */
   quota?: { limit: number; cost: number };
   maxInFlight?: number;
 }
 
-export type AdmitVerdict =
+/** Who counted the rate limit, and whether this request moved the counting off or back onto Redis. */
+export interface RateLimiterReport {
+  source: "redis" | "gate";
+  switched?: "gate" | "redis";
+}
+
+export type AdmitVerdict = (
   | { verdict: "admit"; inFlight: number; limit?: LimitState }
   | { verdict: "rate_limited"; limit: LimitState }
   | {
@@ -78,7 +87,8 @@ export type AdmitVerdict =
       quota: { used: number; limit: number; periodEnd: number };
       limit?: LimitState;
     }
-  | { verdict: "overloaded"; inFlight: number; limit?: LimitState };
+  | { verdict: "overloaded"; inFlight: number; limit?: LimitState }
+) & { rateLimiter?: RateLimiterReport };
 
 export class TenantGate extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
@@ -176,30 +186,57 @@ export class TenantGate extends DurableObject<Bindings> {
   }
 
   /**
-   * Admission for one request, in one round trip: the fallback rate limit (when Redis is not the
-   * limiter), the monthly event quota (for writes of events), and the in-flight cap. Nothing is
-   * counted when the request is refused; a request let in with `maxInFlight` must call `leave()`
-   * when it ends, which also counts the events it created (refused or invalid ones use no quota).
+   * Admission for one request, in one round trip: the rate limit (in Redis when given a target and
+   * Redis answers, else on this object's windows), the monthly event quota (for writes of events),
+   * and the in-flight cap. Nothing is counted here when the request is refused (Redis, asked first,
+   * has counted it); a request let in with `maxInFlight` must call `leave()` when it ends, which
+   * also counts the events it created (refused or invalid ones use no quota).
    */
-  admit(request: AdmitRequest): AdmitVerdict {
-    const limit = request.rateLimit ? this.slidingWindow(request.rateLimit, request.now) : undefined;
-    if (limit && !limit.success) return { verdict: "rate_limited", limit };
+  async admit(request: AdmitRequest): Promise<AdmitVerdict> {
+    const rule = request.rateLimit;
+    const redis =
+      rule && request.redis ? await this.redisFor(request.redis).limit(rule, request.now) : undefined;
+    // No await from here on: this object's check and count of a window stay one step.
+    const rated = rule && this.rated(rule, redis, request.now);
+    if (rated && !rated.limit.success) return { verdict: "rate_limited", ...rated };
+    const counted = rated ?? {};
     if (request.quota) {
       const quota = this.quotaState(request.now);
       if (quota.used + request.quota.cost > request.quota.limit) {
-        return {
-          verdict: "quota_exceeded",
-          quota: { ...quota, limit: request.quota.limit },
-          ...(limit ? { limit } : {}),
-        };
+        return { verdict: "quota_exceeded", quota: { ...quota, limit: request.quota.limit }, ...counted };
       }
     }
     if (request.maxInFlight !== undefined && this.inFlight >= request.maxInFlight) {
-      return { verdict: "overloaded", inFlight: this.inFlight, ...(limit ? { limit } : {}) };
+      return { verdict: "overloaded", inFlight: this.inFlight, ...counted };
     }
-    if (limit && request.rateLimit) this.countWindow(request.rateLimit, request.now);
+    if (rule && rated?.rateLimiter.source === "gate") this.countWindow(rule, request.now);
     if (request.maxInFlight !== undefined) this.inFlight++;
-    return { verdict: "admit", inFlight: this.inFlight, ...(limit ? { limit } : {}) };
+    return { verdict: "admit", inFlight: this.inFlight, ...counted };
+  }
+
+  /** Redis's answer when it gave one, else this object's window (counted once the request is in). */
+  private rated(
+    rule: RateRule,
+    redis: RedisOutcome | undefined,
+    now: number,
+  ): { limit: LimitState; rateLimiter: RateLimiterReport } {
+    const switched = redis?.switched ? { switched: redis.switched } : {};
+    return redis?.source === "redis"
+      ? { limit: redis.state, rateLimiter: { source: "redis", ...switched } }
+      : { limit: this.slidingWindow(rule, now), rateLimiter: { source: "gate", ...switched } };
+  }
+
+  /** One Redis client, batcher and breaker per target: the switch to the fallback is per tenant. */
+  private readonly redisLimits = new Map<string, RedisLimits>();
+
+  private redisFor(target: RedisTarget): RedisLimits {
+    const id = JSON.stringify(target);
+    let limits = this.redisLimits.get(id);
+    if (!limits) {
+      limits = new RedisLimits(target);
+      this.redisLimits.set(id, limits);
+    }
+    return limits;
   }
 
   /**

@@ -61,13 +61,19 @@ export class Tracer {
     return this.begin({ name, kind, attributes, spanId: newSpanId(), parentSpanId: this.root.spanId });
   }
 
-  /** Runs `work` in a child span of the root. */
-  async span<T>(name: string, kind: SpanKind, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  /** Runs `work` in a child span of the root; `describe` adds attributes from its result. */
+  async span<T>(
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    work: () => Promise<T>,
+    describe?: (result: T) => Attributes,
+  ): Promise<T> {
     if (!this.root) return work();
     const span = this.start(name, kind, attributes);
     try {
       const result = await work();
-      span.end();
+      span.end(describe ? { attributes: describe(result) } : {});
       return result;
     } catch (error) {
       span.end({ error });

@@ -1,6 +1,7 @@
 // Admission (API.md "Headers", rate limits): deny lists (403), rate limits (429 RATE_LIMITED),
 // the monthly event quota (429 QUOTA_EXCEEDED) and the tenant's in-flight cap (503 OVERLOADED).
-// Redis (Upstash) limits when configured and healthy; the TenantGate limits otherwise.
+// Everything is decided by the TenantGate in one round trip; it asks Redis (Upstash) for the rate
+// limit when configured and healthy, and counts on its own windows otherwise.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
@@ -8,8 +9,9 @@ import type { Principal } from "../domain/auth";
 import { settingsFor } from "../domain/tenant-settings";
 import type { TenantSettings } from "../domain/tenants";
 import type { AdmitVerdict, LimitState, RateRule } from "../durable/tenant-gate";
+import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
-import { limitWithRedis } from "../infra/rate-limiter";
+import type { RedisTarget } from "../infra/rate-limiter";
 import { ApiError } from "../lib/errors";
 
 export type Tier = "anonymous" | "authenticated" | "admin";
@@ -80,35 +82,26 @@ function tierOf(principal: Principal | undefined): Tier {
     : "authenticated";
 }
 
-/** Redis's verdict, or undefined when the TenantGate must decide (not configured, circuit open, failing). */
-async function limitOnRedis(
-  c: Context<AppEnv>,
-  rule: RateRule,
-  now: number,
-): Promise<LimitState | undefined> {
-  const config = c.get("config");
-  const span = config.UPSTASH_REDIS_REST_URL
-    ? c.get("tracer").start("ratelimit redis", "client", { "db.system.name": "redis" })
-    : undefined;
-  const outcome = await limitWithRedis(config, rule, now);
-  span?.end({
-    attributes: { "xzepr.ratelimit.source": outcome.source },
-    ...(outcome.source === "unavailable" && outcome.reason === "failed" ? { error: "redis failed" } : {}),
-  });
-  const logger = c.get("logger");
-  if (outcome.source === "unavailable") {
-    if (outcome.switched === "opened") {
-      logger.warn("rate limiting falls back to the TenantGate: redis circuit opened");
-      c.get("metrics").inc("xzepr_rate_limit_fallbacks_total", { to: "gate" });
-    }
-    return undefined;
-  }
-  if (outcome.source === "redis_recovered") {
-    logger.warn("rate limiting back on redis");
-    c.get("metrics").inc("xzepr_rate_limit_fallbacks_total", { to: "redis" });
-  }
-  c.executionCtx.waitUntil(outcome.pending);
-  return outcome.state;
+/** Redis as the limiter, when configured; the TenantGate asks it and falls back on its own windows. */
+function redisTarget(config: Config): RedisTarget | undefined {
+  const url = config.UPSTASH_REDIS_REST_URL;
+  const token = config.UPSTASH_REDIS_REST_TOKEN;
+  if (!url || !token) return undefined;
+  return {
+    url,
+    token,
+    timeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS,
+    breakerOpenMs: config.RATE_LIMIT_BREAKER_OPEN_MS,
+  };
+}
+
+function reportSwitch(c: Context<AppEnv>, to: "gate" | "redis"): void {
+  c.get("logger").warn(
+    to === "gate"
+      ? "rate limiting falls back to the TenantGate: redis circuit opened"
+      : "rate limiting back on redis",
+  );
+  c.get("metrics").inc("xzepr_rate_limit_fallbacks_total", { to });
 }
 
 export function admission(options: { rules: Record<string, RouteRule>; exempt: (route: string) => boolean }) {
@@ -137,24 +130,13 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
       cost: rule.cost ?? 1,
     };
     const limiting = config.RATE_LIMITS === "enforce";
-    const onRedis = limiting ? await limitOnRedis(c, rateRule, now) : undefined;
-    const reject = (verdict: Exclude<AdmitVerdict, { verdict: "admit" }>) => {
-      if (verdict.verdict === "rate_limited") {
-        c.get("metrics").inc("xzepr_rate_limit_rejections_total", { tier });
-      } else {
-        c.get("metrics").inc("xzepr_admission_rejections_total", { reason: verdict.verdict });
-      }
-      return refusal(verdict, now);
-    };
-    if (onRedis && !onRedis.success) throw reject({ verdict: "rate_limited", limit: onRedis });
-
-    // Tenants meet their gate for quota and in-flight; anonymous callers only for the fallback limit.
-    const gateLimits = limiting && !onRedis;
+    const redis = limiting ? redisTarget(config) : undefined;
+    // Tenants meet their gate for rate limit, quota and in-flight; anonymous callers one per IP.
     const gate = gateFor(config, principal ? principal.tenantId : `anonymous:${ip}`);
     const quotaLimit = rule.quota ? settings.event_quota_per_month : undefined;
     const tracer = c.get("tracer");
     const verdict =
-      principal || gateLimits
+      principal || limiting
         ? await tracer.span(
             "TenantGate.admit",
             "client",
@@ -162,14 +144,24 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
             async (): Promise<AdmitVerdict> =>
               gate.admit({
                 now,
-                ...(gateLimits ? { rateLimit: rateRule } : {}),
+                ...(limiting ? { rateLimit: rateRule } : {}),
+                ...(redis ? { redis } : {}),
                 ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: 1 } } : {}),
                 ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
               }),
+            (verdict) => ({ "xzepr.ratelimit.source": verdict.rateLimiter?.source }),
           )
         : undefined;
-    if (verdict && verdict.verdict !== "admit") throw reject(verdict);
-    const state = onRedis ?? verdict?.limit;
+    if (verdict?.rateLimiter?.switched) reportSwitch(c, verdict.rateLimiter.switched);
+    if (verdict && verdict.verdict !== "admit") {
+      if (verdict.verdict === "rate_limited") {
+        c.get("metrics").inc("xzepr_rate_limit_rejections_total", { tier });
+      } else {
+        c.get("metrics").inc("xzepr_admission_rejections_total", { reason: verdict.verdict });
+      }
+      throw refusal(verdict, now);
+    }
+    const state = verdict?.limit;
     if (state)
       c.set("rateLimit", { tier, limit: state.limit, remaining: state.remaining, reset: state.reset });
 
