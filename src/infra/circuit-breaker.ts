@@ -1,4 +1,5 @@
-// A per-isolate circuit breaker for calls to a remote dependency (Redis, the Kafka REST endpoint).
+// A circuit breaker for calls to a remote dependency, kept in memory by its owner: per isolate for
+// the Kafka REST endpoint and the trace collector, per TenantGate for Redis.
 export interface BreakerOptions {
   /** Consecutive failures that open the circuit. */
   threshold: number;
@@ -6,7 +7,7 @@ export interface BreakerOptions {
   openMs: number;
 }
 
-/** Per-isolate circuit breaker: closed → open after `threshold` failures → half-open after `openMs`. */
+/** Circuit breaker: closed → open after `threshold` failures → half-open after `openMs`. */
 export class CircuitBreaker {
   private failures = 0;
   private openedAt: number | undefined;

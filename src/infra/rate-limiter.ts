@@ -22,7 +22,7 @@ export interface RedisTarget {
 
 export type RedisOutcome =
   | { source: "redis"; state: LimitState; switched?: "redis" }
-  | { source: "unavailable"; reason: "circuit_open" | "failed"; switched?: "gate" };
+  | { source: "unavailable"; switched?: "gate" };
 
 interface Waiting {
   rule: RateRule;
@@ -70,7 +70,7 @@ export class RedisLimits {
   }
 
   private async ask(rule: RateRule, now: number): Promise<RedisOutcome> {
-    if (!this.breaker.allows(now)) return { source: "unavailable", reason: "circuit_open" };
+    if (!this.breaker.allows(now)) return { source: "unavailable" };
     try {
       // Single region without analytics: the result's `pending` has no background work.
       const result = await this.limiterFor(rule).limit(rule.key, { rate: rule.cost });
@@ -87,8 +87,8 @@ export class RedisLimits {
         : { source: "redis", state };
     } catch {
       return this.breaker.failed(now)
-        ? { source: "unavailable", reason: "failed", switched: "gate" }
-        : { source: "unavailable", reason: "failed" };
+        ? { source: "unavailable", switched: "gate" }
+        : { source: "unavailable" };
     }
   }
 
