@@ -1,5 +1,5 @@
 // `npm run dev`: the whole service locally. Embedded PostgreSQL (or DATABASE_URL), the WebSocket
-// proxy, migrations, a dev tenant with an admin API key, the Kafka REST sink, then `wrangler dev`.
+// proxy and the Neon HTTP endpoint, migrations, a dev tenant with an admin API key, the Kafka REST sink, then `wrangler dev`.
 // Ctrl-C stops everything it started.
 import { resolve } from "node:path";
 import { type DevServer, ROOT, startDevServer } from "./lib/dev-server";
@@ -25,6 +25,8 @@ async function main() {
       port: Number(process.env.PORT ?? 8787),
       pgPort: Number(process.env.XZEPR_PG_PORT ?? 54329),
       proxyPort: Number(process.env.XZEPR_PG_PROXY_PORT ?? 54330),
+      httpPort: Number(process.env.XZEPR_PG_HTTP_PORT ?? 54331),
+      rttMs: Number(process.env.XZEPR_DB_RTT_MS ?? 0),
       sinkPort: Number(process.env.XZEPR_KAFKA_SINK_PORT ?? 8089),
       databaseUrl: process.env.DATABASE_URL,
       tenantSlug: process.env.XZEPR_DEV_TENANT ?? "dev",
@@ -62,7 +64,9 @@ async function main() {
       ].join("\n"),
     );
   } catch (error) {
-    console.error(`[dev] ${error instanceof PortBusyError ? error.message : (error as Error).stack}`);
+    // A busy port or a bad setting (RangeError) is the operator's to fix: the message says how.
+    const told = error instanceof PortBusyError || error instanceof RangeError;
+    console.error(`[dev] ${told ? error.message : (error as Error).stack}`);
     await shutdown(1);
   }
 }

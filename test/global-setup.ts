@@ -1,5 +1,6 @@
-// Starts the real local stack once for the whole run: embedded PostgreSQL + WebSocket proxy +
-// migrations + Kafka REST sink, and a second PostgreSQL that tests may stop and start (outages).
+// Starts the real local stack once for the whole run: embedded PostgreSQL + WebSocket proxy + Neon
+// HTTP endpoint + migrations + Kafka REST sink, and a second PostgreSQL that tests may stop and
+// start (outages).
 
 import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -8,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
+import { startNeonHttp } from "../scripts/lib/neon-http";
 import { startOtlpReceiver } from "../scripts/lib/otlp-receiver";
 import { freePort } from "../scripts/lib/ports";
 import { startPostgres } from "../scripts/lib/postgres";
@@ -46,16 +48,20 @@ export async function setup(project: TestProject) {
     persistent: false,
     pgPort: await freePort(),
     proxyPort: await freePort(),
+    httpPort: await freePort(),
     sinkPort: await freePort(),
+    rttMs: Number(process.env.XZEPR_DB_RTT_MS ?? 0),
   });
 
-  // The outage database: a cluster of its own behind its own proxy, so that stopping it
-  // disturbs no other test; only the server stops, as when a database host goes away.
+  // The outage database: a cluster of its own behind its own proxy and HTTP endpoint, so that
+  // stopping it disturbs no other test; only the server stops, as when a database host goes away
+  // (the endpoint's pool drops the broken connections and connects anew once it is back).
   const outageDir = join(dataDir, "outage");
   const outagePort = await freePort();
   const startOutage = () => startPostgres({ dataDir: outageDir, port: outagePort, persistent: true });
   let outage = await startOutage();
   const outageProxy = await startWsProxy({ port: await freePort(), allow: [`127.0.0.1:${outagePort}`] });
+  const outageHttp = await startNeonHttp({ port: await freePort(), allow: [`127.0.0.1:${outagePort}`] });
   // Real Redis behind the Upstash REST bridge, for the Upstash rate-limit path; tests may stop it.
   ensureRedisServer((message) => console.log(`[global-setup] ${message}`));
   const redisPort = await freePort();
@@ -81,6 +87,7 @@ export async function setup(project: TestProject) {
       outage = await startOutage();
     },
     "GET /upstash/stats": async () => upstash.stats(),
+    "GET /neon-http/stats": async () => main.neonHttp?.stats(),
     "POST /redis/stop": () => redis.stop(),
     "POST /redis/start": async () => {
       redis = await startRedisServer({ port: redisPort });
@@ -95,6 +102,7 @@ export async function setup(project: TestProject) {
     outageBindings: {
       DATABASE_URL: outage.url,
       DATABASE_WS_PROXY: outageProxy.address,
+      DATABASE_HTTP_ENDPOINT: outageHttp.url,
       KAFKA_REST_URL: main.sink.url,
       KAFKA_CLUSTER_ID: "local",
     },
@@ -109,6 +117,7 @@ export async function setup(project: TestProject) {
     await otlp.close();
     await upstash.close();
     await redis.stop();
+    await outageHttp.close();
     await outageProxy.close();
     await outage.stop();
     await main.stop();

@@ -10,7 +10,10 @@ export interface TestStack {
   /** Bindings for the database that tests may stop (see `controlUrl`). */
   outageBindings: Record<string, string>;
   sinkUrl: string;
-  /** POST /outage-db/stop|start, POST /redis/stop|start */
+  /**
+   * POST /outage-db/stop|start, POST /redis/stop|start; GET /upstash/stats and GET /neon-http/stats
+   * (the main database's Neon HTTP endpoint: {requests, queries, batches}).
+   */
   controlUrl: string;
   /** An OTLP/HTTP trace receiver (scripts/lib/otlp-receiver.ts). */
   otlpUrl: string;

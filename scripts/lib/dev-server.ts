@@ -16,7 +16,10 @@ export interface DevServerOptions {
   port: number;
   pgPort: number;
   proxyPort: number;
+  httpPort: number;
   sinkPort: number;
+  /** Simulated distance to the database (see StackOptions). */
+  rttMs?: number;
   databaseUrl?: string | undefined;
   tenantSlug: string;
   vars?: Record<string, string>;

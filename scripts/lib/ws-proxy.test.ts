@@ -26,6 +26,31 @@ describe("startWsProxy", async () => {
     expect(reply).toBe("ping");
   });
 
+  it("holds every message for the simulated distance, in order", async () => {
+    proxy.setRttMs(30);
+    try {
+      const ws = new WebSocket(`ws://${proxy.address}/v1?address=127.0.0.1:${echoPort}`);
+      await new Promise((resolve, reject) => {
+        ws.on("open", resolve);
+        ws.on("error", reject);
+      });
+      let received = "";
+      const started = performance.now();
+      const elapsed = new Promise<number>((resolve) => {
+        ws.on("message", (data: Buffer) => {
+          received += data.toString();
+          if (received.length === 3) resolve(performance.now() - started);
+        });
+      });
+      for (const letter of ["a", "b", "c"]) ws.send(Buffer.from(letter));
+      expect(await elapsed).toBeGreaterThanOrEqual(30);
+      ws.close();
+      expect(received).toBe("abc");
+    } finally {
+      proxy.setRttMs(0);
+    }
+  });
+
   it("refuses any other address, so it is never an open proxy", async () => {
     const ws = new WebSocket(`ws://${proxy.address}/v1?address=127.0.0.1:22`);
     const status = await new Promise<number | undefined>((resolve) => {

@@ -3,10 +3,13 @@
 import { createServer, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { WebSocketServer } from "ws";
+import { checkRttMs, waitUntil } from "./distance";
 
 export interface WsProxy {
   /** host:port, the value of DATABASE_WS_PROXY. */
   address: string;
+  /** The simulated distance for messages that arrive from now on. */
+  setRttMs(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -15,9 +18,12 @@ export async function startWsProxy(options: {
   port: number;
   allow: string[];
   host?: string;
+  /** Every message from the client waits this long before it reaches the database. */
+  rttMs?: number;
 }): Promise<WsProxy> {
   const host = options.host ?? "127.0.0.1";
   const allowed = new Set(options.allow);
+  let rttMs = checkRttMs(options.rttMs ?? 0);
   const http: Server = createServer((_req, res) => {
     res.writeHead(426, { "content-type": "text/plain" }).end("WebSocket upgrade required\n");
   });
@@ -40,9 +46,23 @@ export async function startWsProxy(options: {
       tcp.on("connect", () => {
         for (const chunk of pending.splice(0)) tcp.write(chunk);
       });
-      ws.on("message", (data: Buffer) => {
+      const forward = (data: Buffer) => {
         if (tcp.connecting) pending.push(data);
-        else tcp.write(data);
+        else if (!tcp.destroyed) tcp.write(data);
+      };
+      // Each message is held for the distance from its own arrival (a burst costs one round trip,
+      // not one per message), behind those before it, so that the byte stream stays in order.
+      let delayed = Promise.resolve();
+      let waiting = 0;
+      ws.on("message", (data: Buffer) => {
+        if (rttMs === 0 && waiting === 0) return forward(data);
+        const due = performance.now() + rttMs;
+        waiting++;
+        delayed = delayed.then(async () => {
+          await waitUntil(due);
+          waiting--;
+          forward(data);
+        });
       });
       tcp.on("data", (chunk) => ws.send(chunk));
       const closeBoth = () => {
@@ -65,6 +85,9 @@ export async function startWsProxy(options: {
   const port = typeof address === "object" && address ? address.port : options.port;
   return {
     address: `${host}:${port}`,
+    setRttMs: (ms) => {
+      rttMs = checkRttMs(ms);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
