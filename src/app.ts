@@ -2,10 +2,10 @@
 import { handleError } from "./lib/errors";
 import { createRouter, ROUTE_PERMISSIONS, registerSecuritySchemes } from "./lib/openapi";
 import { admission, type RouteRule } from "./middleware/admission";
-import { authenticate, authorize } from "./middleware/auth";
-import { database } from "./middleware/database";
+import { authenticate } from "./middleware/auth";
 import { idempotency } from "./middleware/idempotency";
 import { bodySizeLimit, headerLimit, jsonOnly, requestBudget } from "./middleware/limits";
+import { ports } from "./middleware/ports";
 import { requestContext } from "./middleware/request-context";
 import { routeGuard } from "./middleware/route-guard";
 import { cors, securityHeaders } from "./middleware/security";
@@ -49,11 +49,14 @@ export function createApp() {
 
   app.onError(handleError);
 
-  // request → request id, trace, config, logger, access log → security headers → CORS (preflight
-  // answered here, without auth) → header limit (431) → route guard (404, 405) → body media type
-  // (415) → body size (413) → request budget (504) → database handle → authentication (401)
-  // → permission (403) → admission: deny lists (403), rate limit and quota (429), in-flight cap
-  // (503) → Idempotency-Key on POST (replay, 409, 422) → route: validation (400), handler
+  // request → request id, trace, config, logger, access log, after-response work → security
+  // headers → CORS (preflight answered here, without auth) → header limit (431) → route guard
+  // (404, 405) → body media type (415) → body size (413) → request budget (504) → ports (database
+  // over HTTP, gates, publisher) → credentials, checked in the isolate (401) → admission, ONE
+  // TenantGate call: status (401), permission and deny lists (403), rate limit and quota (429),
+  // in-flight cap (503) → Idempotency-Key on POST, one round trip (replay, 409, 422) → route:
+  // validation (400), handler, one database round trip → response → after-response work
+  // (src/middleware/after-response.ts)
   app.use(requestContext());
   app.use(securityHeaders());
   app.use(cors());
@@ -62,10 +65,15 @@ export function createApp() {
   app.use(jsonOnly());
   app.use(bodySizeLimit());
   app.use(requestBudget());
-  app.use(database());
+  app.use(ports());
   app.use(authenticate({ public: PUBLIC_ROUTES }));
-  app.use(authorize(ROUTE_PERMISSIONS));
-  app.use(admission({ rules: ROUTE_RULES, exempt: (route) => route.startsWith("/health/") }));
+  app.use(
+    admission({
+      rules: ROUTE_RULES,
+      exempt: (route) => route.startsWith("/health/"),
+      permissions: ROUTE_PERMISSIONS,
+    }),
+  );
   app.use(idempotency());
 
   app.route("/", healthRoutes);

@@ -1,13 +1,16 @@
 // The types every handler and middleware share: runtime bindings and per-request variables.
 
-import type { Database } from "./db/client";
+import type { Database, RunTransaction } from "./db/client";
 import type { Principal } from "./domain/auth";
+import type { AfterResponse, Clock, GateDirectory, Publisher } from "./domain/ports";
 import type { Config } from "./env";
 import type { MetricsBatch } from "./infra/metrics";
 import type { Logger } from "./lib/logger";
+import type { RoundTrips } from "./lib/round-trips";
 import type { TraceContext } from "./lib/trace";
 import type { Tracer } from "./lib/tracing";
 import type { RateLimitInfo } from "./middleware/admission";
+import type { ClaimedKey } from "./middleware/idempotency";
 
 /** What the runtime hands the Worker: plain variables (validated by `src/env.ts`) and, later, bindings. */
 export type Bindings = Record<string, unknown>;
@@ -21,9 +24,21 @@ export interface Variables {
   logger: Logger;
   /** The route template that matched (`/api/v1/events/:id`), for logs and metrics. */
   route: string;
+  /** Queries and batches over Neon's HTTP endpoint: one round trip each. */
   db: Database;
-  /** Runs `work` after the response, on this request's database; failures are logged. */
-  afterResponse: (name: string, work: () => Promise<unknown>) => void;
+  /** An interactive transaction (a WebSocket session): admin paths only. */
+  transaction: RunTransaction;
+  /** The tenants' gates (each call a counted round trip). */
+  gates: GateDirectory;
+  /** Work started once the response exists (src/middleware/after-response.ts). */
+  after: AfterResponse;
+  publisher: Publisher;
+  /** The time services and admission read (the machine's; a unit test's own). */
+  clock: Clock;
+  /** Database and gate round trips so far: the critical path's, when the response is made. */
+  roundTrips: RoundTrips;
+  /** The Idempotency-Key this request claimed, if any (the handler may store its response). */
+  idempotencyKey: ClaimedKey | undefined;
   /** This request's metric increments, flushed after the response. */
   metrics: MetricsBatch;
   /** The rate limit that applied to this request (for headers and GET /usage). */

@@ -90,6 +90,13 @@ export const ConfigSchema = z
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/.+/, "must be a postgres:// connection string"),
     /** host:port of a WebSocket→TCP proxy in front of a plain PostgreSQL (local and tests only). */
     DATABASE_WS_PROXY: optionalString,
+    /** Neon's SQL-over-HTTP endpoint when it is not Neon's own (the local stack's; not in production). */
+    DATABASE_HTTP_ENDPOINT: optionalString.pipe(z.url().optional()),
+    /**
+     * `Server-Timing: db;count=…;dur=…, gate;count=…;dur=…` on every response: the round trips of
+     * its critical path. Default: on, except in production.
+     */
+    SERVER_TIMING: z.enum(["on", "off"]).optional(),
     CORS_ORIGINS: csv,
     REQUEST_TIMEOUT_MS: milliseconds(30_000),
     HEALTH_CHECK_TIMEOUT_MS: milliseconds(2_000),
@@ -177,12 +184,14 @@ export const ConfigSchema = z
         message: "a wildcard origin is refused in production",
       });
     }
-    if (config.ENVIRONMENT === "production" && config.DATABASE_WS_PROXY) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["DATABASE_WS_PROXY"],
-        message: "the local WebSocket proxy is for development and tests only",
-      });
+    for (const local of ["DATABASE_WS_PROXY", "DATABASE_HTTP_ENDPOINT"] as const) {
+      if (config.ENVIRONMENT === "production" && config[local]) {
+        ctx.addIssue({
+          code: "custom",
+          path: [local],
+          message: "the local database endpoints are for development and tests only",
+        });
+      }
     }
     if (config.JWT_SIGNING_KEY?.format === "pem" && (!config.JWT_SIGNING_KEY_ID || !config.JWT_SIGNING_ALG)) {
       ctx.addIssue({

@@ -10,6 +10,7 @@ import {
   json,
   postEvent,
   type TenantFixture,
+  UNLIMITED,
   withDb,
 } from "./fixtures";
 import { call } from "./helpers";
@@ -162,5 +163,37 @@ describe("group completion", () => {
       expect(completions, `round ${round}`).toHaveLength(1);
       expect(completions[0]?.eventIds).toHaveLength(5);
     }
+  });
+
+  it("records exactly one completion per key when 200 events of 50 keys arrive at once", {
+    timeout: 120_000,
+  }, async () => {
+    const tenant = await createTenant({ settings: { ...UNLIMITED, max_in_flight: 1_000 } });
+    const members = await receivers(tenant, 4);
+    const group = await createGroup(tenant, members);
+    const keys = Array.from({ length: 50 }, (_, index) => artifact({ version: `burst-${index}` }));
+    // Every member's event of every key, all in flight together: 200 transactions contend for
+    // 50 (group, key) locks, and each key turns all-green exactly once.
+    const statuses = await Promise.all(
+      keys.flatMap((key) =>
+        members.map((member) => postEvent(tenant, member, { key }).then((r) => r.status)),
+      ),
+    );
+    expect(statuses.filter((status) => status !== 201)).toEqual([]);
+    const completions = await completionsOf(tenant.id, group);
+    expect(completions.map((completion) => completion.version).sort()).toEqual(
+      keys.map((key) => key.version).sort(),
+    );
+    for (const completion of completions) expect(completion.eventIds).toHaveLength(4);
+    // Each completion has its one outbox message, keyed like the event that caused it.
+    const messages = await withDb((db) =>
+      db.select({ value: outbox.value, key: outbox.key }).from(outbox).where(eq(outbox.tenantId, tenant.id)),
+    );
+    const announced = messages
+      .map((message) => message.value as { type: string; id: string })
+      .filter((value) => value.type === "xzepr.group.completed")
+      .map((value) => value.id)
+      .sort();
+    expect(announced).toEqual(completions.map((completion) => completion.id).sort());
   });
 });

@@ -13,13 +13,8 @@ import { call } from "./helpers";
 
 export const config = () => loadConfig(env);
 
-export async function withDb<T>(work: (db: ReturnType<typeof openDatabase>["db"]) => Promise<T>): Promise<T> {
-  const handle = openDatabase(config());
-  try {
-    return await work(handle.db);
-  } finally {
-    await handle.close();
-  }
+export function withDb<T>(work: (db: ReturnType<typeof openDatabase>["db"]) => Promise<T>): Promise<T> {
+  return work(openDatabase(config()).db);
 }
 
 export interface Actor {

@@ -6,6 +6,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { runDlqCommand } from "../scripts/lib/dlq-client";
 import type { SinkMode, SinkRecord } from "../scripts/lib/kafka-sink";
+import { openDatabase } from "../src/db/client";
 import { auditLogs, deadLetters, events, outbox } from "../src/db/schema";
 import { createEvent } from "../src/domain/events";
 import { purgePublished } from "../src/domain/outbox";
@@ -102,33 +103,33 @@ async function acceptEvents(tenant: TenantFixture, receiverIds: string[], count:
     roles: ["writer"],
     auth: "jwt" as const,
   };
-  return withDb((db) =>
-    Promise.all(
-      receiverIds.map(async (receiverId, slot) => {
-        const ids: string[] = [];
-        for (let index = slot; index < count; index += receiverIds.length) {
-          const ctx = {
-            db,
-            config,
-            tenantId: tenant.id,
-            principal,
-            request: { id: `burst-${index}`, ip: undefined, userAgent: undefined },
-            now: new Date(),
-            requestId: `burst-${index}`,
-            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-          };
-          const input = {
-            ...artifact(),
-            description: "burst",
-            payload: { size: index },
-            success: true,
-            event_receiver_id: receiverId,
-          };
-          ids.push((await createEvent(ctx, input, 12)).event.id);
-        }
-        return ids;
-      }),
-    ),
+  const { db, transaction } = openDatabase(config);
+  return Promise.all(
+    receiverIds.map(async (receiverId, slot) => {
+      const ids: string[] = [];
+      for (let index = slot; index < count; index += receiverIds.length) {
+        const ctx = {
+          db,
+          transaction,
+          config,
+          tenantId: tenant.id,
+          principal,
+          request: { id: `burst-${index}`, ip: undefined, userAgent: undefined },
+          now: new Date(),
+          requestId: `burst-${index}`,
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        };
+        const input = {
+          ...artifact(),
+          description: "burst",
+          payload: { size: index },
+          success: true,
+          event_receiver_id: receiverId,
+        };
+        ids.push((await createEvent(ctx, input, 12)).event.id);
+      }
+      return ids;
+    }),
   );
 }
 

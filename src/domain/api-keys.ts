@@ -2,9 +2,8 @@
 
 import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import { ulid } from "ulidx";
-import { openDatabase } from "../db/client";
+import type { Database } from "../db/client";
 import { apiKeys } from "../db/schema";
-import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
 import { newApiKeySecret } from "./api-key-secret";
@@ -92,19 +91,19 @@ export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<voi
 // Key id → last time this isolate wrote last_used_at: one write a minute per key at most.
 const touched = new Map<string, number>();
 
-/** Records the key's use off the hot path (hand the promise to waitUntil), on its own connection. */
-export async function touchApiKey(config: Config, tenantId: string, id: string, now: Date): Promise<void> {
-  const last = touched.get(id) ?? 0;
-  if (now.getTime() - last < 60_000) return;
-  touched.set(id, now.getTime());
-  if (touched.size > 10_000) touched.clear();
-  const { db, close } = openDatabase(config);
-  try {
-    await db
-      .update(apiKeys)
-      .set({ lastUsedAt: now })
-      .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)));
-  } finally {
-    await close();
-  }
+/** True once a minute per key in this isolate: then its use is worth recording. */
+export function firstUseThisMinute(id: string, nowSeconds: number): boolean {
+  const last = touched.get(id);
+  if (last !== undefined && nowSeconds - last < 60) return false;
+  if (touched.size >= 10_000) touched.clear();
+  touched.set(id, nowSeconds);
+  return true;
+}
+
+/** Records the key's use (after the response; see firstUseThisMinute). */
+export async function touchApiKey(db: Database, tenantId: string, id: string, now: Date): Promise<void> {
+  await db
+    .update(apiKeys)
+    .set({ lastUsedAt: now })
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)));
 }

@@ -69,7 +69,7 @@ export function withAudit<T>(
   entry: AuditEntry | ((result: T) => AuditEntry),
   change: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
-  return ctx.db.transaction(async (tx) => {
+  return ctx.transaction(async (tx) => {
     const result = await change(tx);
     await writeAudit(tx, ctx, typeof entry === "function" ? entry(result) : entry);
     return result;

@@ -1,14 +1,22 @@
 // Who is calling: API keys and access tokens resolved to a principal of a tenant. Signature and
-// claims are checked in the isolate; status (disabled, revoked) by the tenant's TenantGate.
+// claims are checked in the isolate (no round trip once a key is known); status (disabled,
+// revoked) by the tenant's TenantGate, in the same call that admits the request (`passGate`).
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, principals, tenants } from "../db/schema";
-import type { SubjectKind, SubjectStatus } from "../durable/tenant-gate";
+import type {
+  AccessQuery,
+  AdmitRequest,
+  AdmitVerdict,
+  PassVerdict,
+  SubjectKind,
+  SubjectStatus,
+} from "../durable/tenant-gate";
 import type { Config } from "../env";
-import { type Gate, gateFor } from "../infra/gate";
 import { TokenRejected, verifyAccessToken } from "../infra/jwt";
 import { sha256Hex } from "../lib/crypto";
 import { API_KEY_PATTERN } from "./api-key-secret";
+import type { GateDirectory } from "./ports";
 
 export interface Principal {
   /** The principal's id, or the API key's id when an API key acts. */
@@ -38,6 +46,8 @@ export interface AuthDeps {
   db: Database;
   /** Epoch seconds. */
   now: number;
+  /** The tenants' gates. */
+  gates: GateDirectory;
 }
 
 interface KnownKey {
@@ -119,28 +129,47 @@ async function loadSubjects(deps: AuthDeps, tenantId: string, subjects: { kind: 
   return statuses;
 }
 
-/** Asks the tenant's gate whether the subject may act now; teaches it what it did not know. */
-export async function checkStatus(
-  deps: AuthDeps,
-  principal: Pick<Principal, "id" | "type" | "tenantId" | "jti" | "family">,
-): Promise<void> {
-  const gate: Gate = gateFor(deps.config, principal.tenantId);
-  const query = {
+/** The gate's question about a principal: the tenant and the subject active, the token not revoked. */
+function accessQuery(principal: StatusSubject, now: number): AccessQuery {
+  return {
     subjects: [
-      { kind: "tenant" as const, id: principal.tenantId },
+      { kind: "tenant", id: principal.tenantId },
       { kind: principal.type, id: principal.id },
     ],
-    now: deps.now,
+    now,
     ...(principal.jti ? { jti: principal.jti } : {}),
     ...(principal.family ? { family: principal.family } : {}),
   };
-  let verdict = await gate.checkAccess(query);
+}
+
+type StatusSubject = Pick<Principal, "id" | "type" | "tenantId" | "jti" | "family">;
+
+/**
+ * ONE call to the tenant's gate: may the subject act now, and (with `admit`) is the request
+ * admitted. Only when the gate has never seen a subject does it cost more: the statuses are read
+ * from the database (tenant-scoped) and the gate is asked again, learning them.
+ */
+export async function passGate(
+  deps: AuthDeps,
+  principal: StatusSubject,
+  admit?: AdmitRequest,
+): Promise<AdmitVerdict | undefined> {
+  const gate = deps.gates(principal.tenantId);
+  const access = accessQuery(principal, deps.now);
+  const request = admit ? { access, admit } : { access };
+  let verdict: PassVerdict = await gate.pass(request);
   if (verdict.verdict === "unknown") {
-    await gate.learnSubjects(await loadSubjects(deps, principal.tenantId, verdict.subjects));
-    verdict = await gate.checkAccess(query);
+    const learn = await loadSubjects(deps, principal.tenantId, verdict.subjects);
+    verdict = await gate.pass({ ...request, learn });
   }
   if (verdict.verdict === "deny") throw new AuthFailure(verdict.reason, true);
   if (verdict.verdict === "unknown") throw new AuthFailure("unknown_subject", true);
+  return verdict.verdict === "allow" ? undefined : verdict;
+}
+
+/** Whether the subject may act now (the token endpoint's check): the gate's access verdict alone. */
+export async function checkStatus(deps: AuthDeps, principal: StatusSubject): Promise<void> {
+  await passGate(deps, principal);
 }
 
 export async function authenticateApiKey(deps: AuthDeps, key: string): Promise<Principal> {
@@ -154,7 +183,6 @@ export async function authenticateApiKey(deps: AuthDeps, key: string): Promise<P
     roles: known.roles,
     auth: "api_key",
   };
-  await checkStatus(deps, principal);
   return principal;
 }
 
@@ -175,11 +203,13 @@ export async function authenticateBearer(deps: AuthDeps, token: string): Promise
     ...(claims.fam ? { family: claims.fam } : {}),
     ...(claims.exp ? { expiresAt: claims.exp } : {}),
   };
-  await checkStatus(deps, principal);
   return principal;
 }
 
-/** Resolves the request's credentials. Exactly one kind may be presented. */
+/**
+ * Resolves the request's credentials to a principal, in the isolate; its status is the gate's
+ * (`passGate`). Exactly one kind may be presented.
+ */
 export async function authenticate(
   deps: AuthDeps,
   credentials: { authorization?: string | undefined; apiKey?: string | undefined },

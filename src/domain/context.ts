@@ -1,12 +1,15 @@
 // What every tenant-scoped service receives. Services never see the HTTP context.
-import type { Database } from "../db/client";
+import type { Database, RunTransaction } from "../db/client";
 import type { Config } from "../env";
 import { ApiError, sqlStateOf } from "../lib/errors";
 import type { RequestMeta } from "./audit";
 import type { Principal } from "./auth";
 
 export interface ServiceContext {
+  /** One round trip per statement or batch. */
   db: Database;
+  /** An interactive transaction: only where a change must read, decide and write in one. */
+  transaction: RunTransaction;
   config: Config;
   /** Every query a service makes filters on this. */
   tenantId: string;

@@ -1,20 +1,18 @@
 // Events: immutable facts about build artifacts. Creating one validates its payload against the
-// receiver's schema and, in one transaction, stores it, writes its outbox message, and decides
-// group completion for every enabled group the receiver belongs to.
-import { and, asc, desc, eq, gte, inArray, lt } from "drizzle-orm";
+// receiver's schema and, in one round trip and one transaction, stores it, writes its outbox
+// message, and decides group completion for every enabled group the receiver belongs to.
+//
+// The completion rule (drizzle/0005_ingest_function.sql): for each enabled group containing the
+// event's receiver, lock the group's state row for the artifact key (concurrent events on the key
+// are serialized), then compare every member's latest event for the key. A transition to
+// all-green records one completion; a member's later failure makes the group incomplete again,
+// so a later all-green records a new one.
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { encodeTime, ulid } from "ulidx";
-import type { Transaction } from "../db/client";
 import { eqIfGiven } from "../db/filters";
-import {
-  eventReceivers,
-  events,
-  groupCompletions,
-  groupKeyStates,
-  groupMembers,
-  outbox,
-  receiverGroups,
-} from "../db/schema";
-import { ApiError } from "../lib/errors";
+import { eventReceivers, events, type groupCompletions } from "../db/schema";
+import { ApiError, sqlStateOf } from "../lib/errors";
 import { type MessageContext, outboxMessage } from "./cloud-events";
 import type { ServiceContext } from "./context";
 import { validatePayload } from "./json-schema";
@@ -53,26 +51,53 @@ export interface NewEvent {
   event_receiver_id: string;
 }
 
-/** The artifact an event is about; a group completes per key. */
-type ArtifactKey = Pick<EventRow, "name" | "version" | "release" | "platformId" | "package">;
-
 export interface CreatedEvent {
   event: EventRow;
   completions: number;
 }
 
-/** `payloadBytes`: the UTF-8 size of the payload's JSON as the client sent it (API.md). */
+/** What ingest needs of a receiver: it never changes (only `description` may), so it is cached. */
+interface IngestTarget {
+  schema: object;
+  fingerprint: string;
+}
+
+// `<tenant>:<receiver id>` → the receiver, per isolate. A deleted receiver may linger here; the
+// write refuses it (the function checks the receiver in its own transaction) and it is dropped.
+const targets = new Map<string, IngestTarget>();
+const MAX_TARGETS = 10_000;
+
+async function ingestTarget(ctx: ServiceContext, receiverId: string): Promise<IngestTarget> {
+  const id = `${ctx.tenantId}:${receiverId}`;
+  const cached = targets.get(id);
+  if (cached) return cached;
+  const [receiver] = await ctx.db
+    .select({ schema: eventReceivers.schema, fingerprint: eventReceivers.fingerprint })
+    .from(eventReceivers)
+    .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, receiverId)));
+  if (!receiver) throw receiverNotFound();
+  if (targets.size >= MAX_TARGETS) targets.delete(targets.keys().next().value as string);
+  const target = { schema: receiver.schema as object, fingerprint: receiver.fingerprint };
+  targets.set(id, target);
+  return target;
+}
+
+const receiverNotFound = () => new ApiError(404, "NOT_FOUND", "No such event receiver.");
+
+/**
+ * Validates the payload against the receiver's schema (cached: no round trip once this isolate
+ * has seen the receiver), then writes in ONE round trip: `xzepr_ingest_event` (migration 0005)
+ * stores the event and its outbox message and decides every group completion it causes, in one
+ * transaction; `alsoWrite` may add statements to the same batch (the stored idempotent
+ * response). `payloadBytes`: the UTF-8 size of the payload's JSON as the client sent it (API.md).
+ */
 export async function createEvent(
   ctx: ServiceContext & MessageContext,
   input: NewEvent,
   payloadBytes: number,
+  alsoWrite?: (event: EventRow) => Promise<BatchItem<"pg">[]>,
 ): Promise<CreatedEvent> {
-  const [receiver] = await ctx.db
-    .select()
-    .from(eventReceivers)
-    .where(and(eq(eventReceivers.tenantId, ctx.tenantId), eq(eventReceivers.id, input.event_receiver_id)));
-  if (!receiver) throw new ApiError(404, "NOT_FOUND", "No such event receiver.");
-
+  const target = await ingestTarget(ctx, input.event_receiver_id);
   if (payloadBytes > MAX_PAYLOAD_BYTES) {
     throw new ApiError(
       413,
@@ -80,7 +105,7 @@ export async function createEvent(
       `The payload is ${payloadBytes} bytes; at most ${MAX_PAYLOAD_BYTES} are accepted.`,
     );
   }
-  const violations = validatePayload(receiver.schema as object, receiver.fingerprint, input.payload);
+  const violations = validatePayload(target.schema, target.fingerprint, input.payload);
   if (violations.length > 0) {
     throw new ApiError(400, "VALIDATION_FAILED", "The payload does not satisfy the receiver's schema.", {
       details: violations,
@@ -90,7 +115,7 @@ export async function createEvent(
   const row: EventRow = {
     id: ulid(),
     tenantId: ctx.tenantId,
-    eventReceiverId: receiver.id,
+    eventReceiverId: input.event_receiver_id,
     name: input.name,
     version: input.version,
     release: input.release,
@@ -103,134 +128,50 @@ export async function createEvent(
     createdBy: ctx.principal.id,
     requestId: ctx.requestId,
   };
-  return ctx.db.transaction(async (tx) => {
-    await tx.insert(events).values(row);
-    await tx.insert(outbox).values(
-      outboxMessage(ctx, {
-        id: row.id,
-        type: "xzepr.event.created",
-        receiverId: receiver.id,
-        source: `xzepr/${ctx.tenantId}/receivers/${receiver.id}`,
-        subject: `${row.name}@${row.version}`,
-        time: row.createdAt,
-        data: eventView(row),
-      }),
-    );
-    const completions = await decideCompletions(tx, ctx, row);
-    return { event: row, completions };
+  const message = outboxMessage(ctx, {
+    id: row.id,
+    type: "xzepr.event.created",
+    receiverId: row.eventReceiverId,
+    source: `xzepr/${ctx.tenantId}/receivers/${row.eventReceiverId}`,
+    subject: `${row.name}@${row.version}`,
+    time: row.createdAt,
+    data: eventView(row),
   });
-}
-
-/**
- * For each enabled group containing the event's receiver: lock the group's state for the
- * artifact key (so concurrent events on the key are serialized), then compare every member's
- * latest event for the key. A transition to all-green records one completion; any member's
- * later failure makes the group incomplete again, so a later all-green records a new one.
- */
-async function decideCompletions(
-  tx: Transaction,
-  ctx: ServiceContext & MessageContext,
-  event: EventRow,
-): Promise<number> {
-  const groups = await tx
-    .select({ id: receiverGroups.id })
-    .from(receiverGroups)
-    .innerJoin(groupMembers, eq(groupMembers.groupId, receiverGroups.id))
-    .where(
-      and(
-        eq(receiverGroups.tenantId, ctx.tenantId),
-        eq(receiverGroups.enabled, true),
-        eq(groupMembers.tenantId, ctx.tenantId),
-        eq(groupMembers.eventReceiverId, event.eventReceiverId),
-      ),
-    )
-    // One lock order for every transaction: no deadlock between events touching the same groups.
-    .orderBy(asc(receiverGroups.id));
-
-  const key: ArtifactKey = {
-    name: event.name,
-    version: event.version,
-    release: event.release,
-    platformId: event.platformId,
-    package: event.package,
+  const record = {
+    id: row.id,
+    tenant_id: row.tenantId,
+    event_receiver_id: row.eventReceiverId,
+    name: row.name,
+    version: row.version,
+    release: row.release,
+    platform_id: row.platformId,
+    package: row.package,
+    description: row.description,
+    payload: row.payload,
+    success: row.success,
+    created_at: row.createdAt.toISOString(),
+    created_by: row.createdBy,
+    request_id: row.requestId,
   };
-  const sameKey = (table: typeof events | typeof groupKeyStates) =>
-    and(
-      eq(table.name, key.name),
-      eq(table.version, key.version),
-      eq(table.release, key.release),
-      eq(table.platformId, key.platformId),
-      eq(table.package, key.package),
-    );
-
-  let recorded = 0;
-  for (const group of groups) {
-    await tx
-      .insert(groupKeyStates)
-      .values({ tenantId: ctx.tenantId, groupId: group.id, ...key })
-      .onConflictDoNothing();
-    const [state] = await tx
-      .select({ complete: groupKeyStates.complete })
-      .from(groupKeyStates)
-      .where(and(eq(groupKeyStates.groupId, group.id), sameKey(groupKeyStates)))
-      .for("update");
-    // Read after the lock: under READ COMMITTED this statement sees every event committed before it.
-    const members = await tx
-      .select({ receiverId: groupMembers.eventReceiverId })
-      .from(groupMembers)
-      .where(and(eq(groupMembers.tenantId, ctx.tenantId), eq(groupMembers.groupId, group.id)));
-    const latest = await tx
-      .selectDistinctOn([events.eventReceiverId], {
-        receiverId: events.eventReceiverId,
-        id: events.id,
-        success: events.success,
-      })
-      .from(events)
-      .where(
-        and(
-          eq(events.tenantId, ctx.tenantId),
-          inArray(
-            events.eventReceiverId,
-            members.map((member) => member.receiverId),
-          ),
-          sameKey(events),
-        ),
-      )
-      .orderBy(events.eventReceiverId, desc(events.id));
-    const allGreen =
-      members.length > 0 && latest.length === members.length && latest.every((entry) => entry.success);
-
-    if (allGreen && !state?.complete) {
-      const completion = {
-        id: ulid(),
-        tenantId: ctx.tenantId,
-        groupId: group.id,
-        ...key,
-        eventIds: latest.map((entry) => entry.id).sort(),
-        createdAt: ctx.now,
-      };
-      await tx.insert(groupCompletions).values(completion);
-      await tx.insert(outbox).values(
-        outboxMessage(ctx, {
-          id: completion.id,
-          type: "xzepr.group.completed",
-          receiverId: event.eventReceiverId,
-          source: `xzepr/${ctx.tenantId}/groups/${group.id}`,
-          subject: `${key.name}@${key.version}`,
-          time: ctx.now,
-          data: completionView(completion),
-        }),
-      );
-      recorded++;
-    }
-    if (allGreen !== Boolean(state?.complete)) {
-      await tx
-        .update(groupKeyStates)
-        .set({ complete: allGreen })
-        .where(and(eq(groupKeyStates.groupId, group.id), sameKey(groupKeyStates)));
-    }
+  const outboxRecord = {
+    id: message.id,
+    topic: message.topic,
+    key: message.key,
+    value: message.value,
+    headers: message.headers,
+  };
+  const ingest = ctx.db.execute<{ completions: number }>(
+    sql`select xzepr_ingest_event(${JSON.stringify(record)}::jsonb, ${JSON.stringify(outboxRecord)}::jsonb, ${row.createdAt.toISOString()}) as completions`,
+  );
+  const extra = alsoWrite ? await alsoWrite(row) : [];
+  try {
+    const [result] = await ctx.db.batch([ingest, ...extra]);
+    return { event: row, completions: Number(result.rows[0]?.completions ?? 0) };
+  } catch (error) {
+    if (sqlStateOf(error) !== "P0002") throw error;
+    targets.delete(`${ctx.tenantId}:${input.event_receiver_id}`);
+    throw receiverNotFound();
   }
-  return recorded;
 }
 
 export function completionView(

@@ -104,16 +104,18 @@ async function claim(
   const onlyKeys = keys ? sql`and key in ${keys}` : sql``;
   for (let attempt = 0; attempt < CLAIM_TRIES; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
-    const rows = await deps.db.transaction(async (tx) => {
-      const lock = await tx.execute<{ locked: boolean }>(
-        sql`select pg_try_advisory_xact_lock(${CLAIM_LOCK}) as locked`,
-      );
-      if (!lock.rows[0]?.locked) return undefined;
-      const claimed = await tx.execute<ClaimedRow>(sql`
+    // One batch, so one round trip and one transaction. The lock is tried by the first statement;
+    // the second leases rows only if it was got, and under READ COMMITTED its snapshot is taken
+    // after the lock, so it sees every lease committed by the publisher that held it before.
+    const [lock, leased] = await deps.db.batch([
+      deps.db.execute<{ locked: string }>(
+        sql`select set_config('xzepr.claim_locked', pg_try_advisory_xact_lock(${CLAIM_LOCK})::text, true) as locked`,
+      ),
+      deps.db.execute<ClaimedRow>(sql`
         update outbox
            set lease_until = clock_timestamp() + ${deps.config.OUTBOX_LEASE_MS} * interval '1 millisecond',
                lease_owner = ${owner}
-         where id in (
+         where current_setting('xzepr.claim_locked') = 'true' and id in (
            select id from (
              select id, seq,
                     bool_and(next_attempt_at <= now() and (lease_until is null or lease_until <= now()))
@@ -126,9 +128,9 @@ async function claim(
            order by seq
            limit ${limit}
          )
-        returning id, seq, topic, key, value, headers, attempts`);
-      return claimed.rows;
-    });
+        returning id, seq, topic, key, value, headers, attempts`),
+    ]);
+    const rows = lock.rows[0]?.locked === "true" ? leased.rows : undefined;
     if (rows) return rows.map((row) => ({ ...row, seq: Number(row.seq) })).sort((a, b) => a.seq - b.seq);
   }
   return [];

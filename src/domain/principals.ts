@@ -106,20 +106,18 @@ export async function deletePrincipal(ctx: ServiceContext, id: string): Promise<
 }
 
 /** GET /auth/me: the caller's name and tenant come from the database, the rest from the credential. */
+/** The caller, its name and its tenant: one query (a join), so GET /auth/me costs one round trip. */
 export async function describeCaller(db: Database, caller: Principal) {
-  const [tenant] = await db
-    .select({ id: tenants.id, slug: tenants.slug })
-    .from(tenants)
-    .where(eq(tenants.id, caller.tenantId));
   const table = caller.type === "api_key" ? apiKeys : principals;
-  const [subject] = await db
-    .select({ name: table.name })
-    .from(table)
-    .where(and(eq(table.tenantId, caller.tenantId), eq(table.id, caller.id)));
-  if (!tenant || !subject) throw new ApiError(401, "UNAUTHENTICATED", "Valid credentials are required.");
+  const [found] = await db
+    .select({ id: tenants.id, slug: tenants.slug, name: table.name })
+    .from(tenants)
+    .innerJoin(table, and(eq(table.tenantId, tenants.id), eq(table.id, caller.id)))
+    .where(eq(tenants.id, caller.tenantId));
+  if (!found) throw new ApiError(401, "UNAUTHENTICATED", "Valid credentials are required.");
   return {
-    principal: { id: caller.id, name: subject.name, roles: caller.roles },
-    tenant,
+    principal: { id: caller.id, name: found.name, roles: caller.roles },
+    tenant: { id: found.id, slug: found.slug },
     permissions: permissionsFor(caller.roles),
     auth: caller.auth,
   };

@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import { desc, eq, lt } from "drizzle-orm";
 import { ulid } from "ulidx";
-import type { Database, Transaction } from "../db/client";
+import type { Database, RunTransaction, Transaction } from "../db/client";
 import { tenants } from "../db/schema";
 import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
@@ -50,6 +50,7 @@ const DUPLICATE = "A tenant with this slug already exists.";
 
 export interface PlatformContext {
   db: Database;
+  transaction: RunTransaction;
   config: Config;
   /** The platform admin acting, and the request: the entries go to the tenant acted on. */
   principal: Principal;
@@ -70,7 +71,7 @@ export async function createTenant(
 ) {
   const id = ulid();
   const [row] = await conflictOnDuplicate(DUPLICATE, () =>
-    ctx.db.transaction(async (tx) => {
+    ctx.transaction(async (tx) => {
       const rows = await tx
         .insert(tenants)
         .values({ id, ...input })
@@ -106,7 +107,7 @@ export async function updateTenant(
     settings?: TenantSettings | undefined;
   },
 ) {
-  const row = await ctx.db.transaction(async (tx) => {
+  const row = await ctx.transaction(async (tx) => {
     const [updated] = await tx
       .update(tenants)
       .set({ ...changes, updatedAt: ctx.now })

@@ -1,11 +1,11 @@
 // The token endpoint's rules: API key → tokens, refresh rotation with reuse detection, revocation.
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { ulid } from "ulidx";
-import { refreshTokens } from "../db/schema";
+import { auditLogs, refreshTokens } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { signAccessToken, TokenRejected, verifyAccessToken } from "../infra/jwt";
 import { randomHex, sha256Hex } from "../lib/crypto";
-import { type AuditActor, type RequestMeta, writeAudit } from "./audit";
+import { type AuditActor, auditRow, type RequestMeta, writeAudit } from "./audit";
 import { type AuthDeps, AuthFailure, authenticateApiKey, checkStatus, type Principal } from "./auth";
 
 export const REFRESH_TOKEN_PATTERN = /^xzepr_rt_[0-9a-f]{64}$/;
@@ -34,8 +34,9 @@ async function issue(
   const { config, db, now } = deps;
   const refresh = `xzepr_rt_${randomHex(32)}`;
   const tokenHash = await sha256Hex(refresh);
-  await db.transaction(async (tx) => {
-    await tx.insert(refreshTokens).values({
+  // One batch: the token and its audit entry are stored together or not at all.
+  await db.batch([
+    db.insert(refreshTokens).values({
       id: ulid(),
       tenantId: subject.tenantId,
       familyId: family,
@@ -44,13 +45,16 @@ async function issue(
       roles: subject.roles,
       tokenHash,
       expiresAt: new Date((now + config.REFRESH_TOKEN_TTL_SECONDS) * 1000),
-    });
-    await writeAudit(
-      tx,
-      { tenantId: subject.tenantId, principal: subject, request },
-      familyEntry("auth.token_issued", family),
-    );
-  });
+    }),
+    db
+      .insert(auditLogs)
+      .values(
+        auditRow(
+          { tenantId: subject.tenantId, principal: subject, request },
+          familyEntry("auth.token_issued", family),
+        ),
+      ),
+  ]);
   const access = await signAccessToken(
     config,
     {
@@ -77,6 +81,7 @@ export async function exchangeApiKey(
   apiKey: string,
 ): Promise<{ principal: Principal; tokens: TokenResponse }> {
   const principal = await authenticateApiKey(deps, apiKey);
+  await checkStatus(deps, principal);
   return { principal, tokens: await issue(deps, request, principal, ulid()) };
 }
 
@@ -91,8 +96,8 @@ async function revokeFamily(
   entry: ReturnType<typeof familyEntry>,
 ) {
   const { tenantId } = actor;
-  await deps.db.transaction(async (tx) => {
-    await tx
+  await deps.db.batch([
+    deps.db
       .update(refreshTokens)
       .set({ revokedAt: new Date(deps.now * 1000) })
       .where(
@@ -101,9 +106,9 @@ async function revokeFamily(
           eq(refreshTokens.familyId, family),
           isNull(refreshTokens.revokedAt),
         ),
-      );
-    await writeAudit(tx, actor, entry);
-  });
+      ),
+    deps.db.insert(auditLogs).values(auditRow(actor, entry)),
+  ]);
   await gateFor(deps.config, tenantId).revoke([
     { kind: "family", id: family, expiresAt: deps.now + deps.config.REFRESH_TOKEN_TTL_SECONDS },
   ]);

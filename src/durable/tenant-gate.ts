@@ -90,6 +90,17 @@ export type AdmitVerdict = (
   | { verdict: "overloaded"; inFlight: number; limit?: LimitState }
 ) & { rateLimiter?: RateLimiterReport };
 
+/** The one call of an authenticated request: the subject's status, then its admission. */
+export interface PassRequest {
+  access: AccessQuery;
+  /** Statuses loaded from the database after an `unknown` verdict, learnt before the check. */
+  learn?: SubjectStatus[];
+  /** Absent when the request is refused anyway (its role lacks the route's permission). */
+  admit?: AdmitRequest;
+}
+
+export type PassVerdict = Exclude<AccessVerdict, { verdict: "allow" }> | { verdict: "allow" } | AdmitVerdict;
+
 export class TenantGate extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
 
@@ -139,6 +150,17 @@ export class TenantGate extends DurableObject<Bindings> {
       if (revoked.length > 0) return { verdict: "deny", reason: `${kind}_revoked` };
     }
     return unknown.length > 0 ? { verdict: "unknown", subjects: unknown } : { verdict: "allow" };
+  }
+
+  /**
+   * Access and admission in one round trip: a subject that is refused or unknown is not counted;
+   * one that may act is admitted (or refused for its limits) by `admit`.
+   */
+  async pass(request: PassRequest): Promise<PassVerdict> {
+    if (request.learn) this.learnSubjects(request.learn);
+    const access = this.checkAccess(request.access);
+    if (access.verdict !== "allow" || !request.admit) return access;
+    return this.admit(request.admit);
   }
 
   /**
@@ -392,25 +414,21 @@ export class TenantGate extends DurableObject<Bindings> {
     const periods = this.sql
       .exec<{ period_start: number; used: number }>("SELECT period_start, used FROM quota")
       .toArray();
-    const { db, close } = openDatabase(loadConfig(this.env));
-    try {
-      for (const period of periods) {
-        const row = {
-          tenantId,
-          periodStart: new Date(period.period_start),
-          events: period.used,
-          updatedAt: new Date(),
-        };
-        await db
-          .insert(tenantUsage)
-          .values(row)
-          .onConflictDoUpdate({
-            target: [tenantUsage.tenantId, tenantUsage.periodStart],
-            set: { events: row.events, updatedAt: row.updatedAt },
-          });
-      }
-    } finally {
-      await close();
+    const { db } = openDatabase(loadConfig(this.env));
+    for (const period of periods) {
+      const row = {
+        tenantId,
+        periodStart: new Date(period.period_start),
+        events: period.used,
+        updatedAt: new Date(),
+      };
+      await db
+        .insert(tenantUsage)
+        .values(row)
+        .onConflictDoUpdate({
+          target: [tenantUsage.tenantId, tenantUsage.periodStart],
+          set: { events: row.events, updatedAt: row.updatedAt },
+        });
     }
     this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('usage_flushed', ?)", version);
     // Counted while the write was in flight: flush again.

@@ -6,10 +6,7 @@ import type { DependencyCheck } from "../domain/health";
 import type { Config } from "../env";
 import { gateFor } from "./gate";
 
-export function dependencyChecks(
-  config: Config,
-  waitUntil: (promise: Promise<unknown>) => void,
-): Record<string, DependencyCheck> {
+export function dependencyChecks(config: Config): Record<string, DependencyCheck> {
   const redisUrl = config.UPSTASH_REDIS_REST_URL;
   const redisToken = config.UPSTASH_REDIS_REST_TOKEN;
   const kafkaUrl = config.KAFKA_REST_URL;
@@ -17,14 +14,8 @@ export function dependencyChecks(
     database: {
       required: true,
       probe: async () => {
-        const { db, close } = openDatabase(config, {
-          connectionTimeoutMillis: config.HEALTH_CHECK_TIMEOUT_MS,
-        });
-        try {
-          await db.execute(sql`select 1`);
-        } finally {
-          waitUntil(close());
-        }
+        const { db } = openDatabase(config, { timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS });
+        await db.execute(sql`select 1`);
       },
     },
     // Redis is optional: without it rate limiting falls back to the Durable Object limiter.

@@ -1,7 +1,7 @@
 // Cron work (wrangler.toml [triggers], every minute): what must not wait for a request. Each step
 // runs even when another fails.
 import type { Bindings } from "../context";
-import { openDatabase } from "../db/client";
+import { openDatabase, traceRoundTrips } from "../db/client";
 import { purgeExpiredKeys } from "../domain/idempotency";
 import { purgePublished } from "../domain/outbox";
 import { loadConfig } from "../env";
@@ -24,7 +24,7 @@ export async function runScheduled(bindings: Bindings, now: Date): Promise<void>
   });
   const tracer = tracerFor(config, trace);
   const span = tracer.startRoot("scheduled", "server", { "faas.trigger": "timer" });
-  const { db, close } = openDatabase(config, { tracer });
+  const { db } = openDatabase(config, { observe: traceRoundTrips(tracer) });
   const failures: unknown[] = [];
   const step = async (name: string, work: () => Promise<Record<string, unknown> | undefined>) => {
     try {
@@ -41,7 +41,6 @@ export async function runScheduled(bindings: Bindings, now: Date): Promise<void>
     }));
     await step("outbox purge", async () => ({ purged: await purgePublished(db, config, now) }));
   } finally {
-    await close();
     span.end(failures.length > 0 ? { error: "scheduled job failed" } : {});
     await exportTrace(config, tracer, logger);
   }

@@ -42,6 +42,16 @@ export class ApiError extends Error {
   }
 }
 
+/** A dependency (the database, …) could not be reached or did not answer: 503, never 500. */
+export class DependencyUnavailable extends Error {
+  constructor(
+    readonly dependency: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`${dependency} unavailable`, options);
+  }
+}
+
 /** The code a bare HTTP status maps to, for errors raised by Hono's own middleware. */
 const codeForStatus: Partial<Record<number, ErrorCode>> = {
   400: "BAD_REQUEST",
@@ -95,6 +105,7 @@ const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-3]|53300)$/;
  * server never answered), or a connection SQLSTATE.
  */
 function databaseUnavailable(error: unknown): boolean {
+  if ([...causeChain(error)].some((link) => link instanceof DependencyUnavailable)) return true;
   const state = sqlStateOf(error);
   return state ? UNAVAILABLE_SQLSTATE.test(state) : [...causeChain(error)].some(isFailedQuery);
 }

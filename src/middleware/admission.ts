@@ -1,24 +1,24 @@
-// Admission (API.md "Headers", rate limits): deny lists (403), rate limits (429 RATE_LIMITED),
-// the monthly event quota (429 QUOTA_EXCEEDED) and the tenant's in-flight cap (503 OVERLOADED).
-// Everything is decided by the TenantGate in one round trip; it asks Redis (Upstash) for the rate
-// limit when configured and healthy, and counts on its own windows otherwise.
+// Admission (API.md "Headers", rate limits): the subject's status (401), permission and deny lists
+// (403), rate limits (429 RATE_LIMITED), the monthly event quota (429 QUOTA_EXCEEDED) and the
+// tenant's in-flight cap (503 OVERLOADED). The TenantGate decides in one round trip; it asks Redis
+// (Upstash) for the rate limit when configured and healthy, and counts on its own windows otherwise.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
-import type { Principal } from "../domain/auth";
+import { AuthFailure, type Principal, passGate } from "../domain/auth";
+import type { Permission } from "../domain/permissions";
 import { settingsFor } from "../domain/tenant-settings";
 import type { TenantSettings } from "../domain/tenants";
-import type { AdmitVerdict, LimitState, RateRule } from "../durable/tenant-gate";
+import type { AdmitRequest, AdmitVerdict, LimitState } from "../durable/tenant-gate";
 import type { Config } from "../env";
-import { gateFor } from "../infra/gate";
 import type { RedisTarget } from "../infra/rate-limiter";
 import { ApiError } from "../lib/errors";
+import { forbidden, missingPermission, refuse } from "./auth";
 
 export type Tier = "anonymous" | "authenticated" | "admin";
 
 export const DEFAULT_LIMITS: Record<Tier, number> = { anonymous: 10, authenticated: 100, admin: 1000 };
 const WINDOW_MS = 60_000;
-const GATE_SPAN = { "rpc.system": "cloudflare_durable_object", "rpc.service": "TenantGate" };
 
 export interface RouteRule {
   /** Requests per minute on this route, instead of the tier's. */
@@ -104,54 +104,76 @@ function reportSwitch(c: Context<AppEnv>, to: "gate" | "redis"): void {
   c.get("metrics").inc("xzepr_rate_limit_fallbacks_total", { to });
 }
 
-export function admission(options: { rules: Record<string, RouteRule>; exempt: (route: string) => boolean }) {
+/**
+ * Status, permission and admission of a request in ONE TenantGate call (`passGate`): the subject
+ * disabled or revoked (401), the role lacking the route's permission (403, decided here, so the
+ * gate counts nothing for it), deny lists (403, from the tenant's settings cached in the isolate),
+ * rate limit and quota (429), in-flight cap (503). Anonymous callers meet a gate per address for
+ * their rate limit. The in-flight slot is released after the response.
+ */
+export function admission(options: {
+  rules: Record<string, RouteRule>;
+  exempt: (route: string) => boolean;
+  permissions: ReadonlyMap<string, Permission>;
+}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const route = c.get("route");
     if (options.exempt(route)) return next();
-    const now = Date.now();
+    const now = c.get("clock").now().getTime();
     const config = c.get("config");
     const principal = c.get("principal") as Principal | undefined;
     const ip = clientIp(c);
     const settings: TenantSettings = principal ? await settingsFor(c.get("db"), principal.tenantId, now) : {};
-
-    if (principal && (settings.deny_ips?.includes(ip) || settings.deny_principals?.includes(principal.id))) {
-      c.get("logger").info("request denied by tenant deny list");
-      throw new ApiError(403, "FORBIDDEN", "Requests from this client are blocked for this tenant.");
-    }
+    const missing = principal ? missingPermission(c, options.permissions, principal) : undefined;
+    const denied =
+      principal && (settings.deny_ips?.includes(ip) || settings.deny_principals?.includes(principal.id));
 
     const rule = options.rules[`${c.req.method} ${route}`] ?? {};
     const tier = tierOf(principal);
     const who = principal && !rule.perIp ? `principal:${principal.id}` : `ip:${ip}`;
-    const rateRule: RateRule = {
-      // A route with a limit of its own counts in a bucket of its own.
-      key: rule.limit ? `${who}:${c.req.method}:${route}` : who,
-      limit: rule.limit ?? settings.rate_limits?.[tier] ?? DEFAULT_LIMITS[tier],
-      windowMs: WINDOW_MS,
-      cost: rule.cost ?? 1,
-    };
     const limiting = config.RATE_LIMITS === "enforce";
     const redis = limiting ? redisTarget(config) : undefined;
-    // Tenants meet their gate for rate limit, quota and in-flight; anonymous callers one per IP.
-    const gate = gateFor(config, principal ? principal.tenantId : `anonymous:${ip}`);
     const quotaLimit = rule.quota ? settings.event_quota_per_month : undefined;
-    const tracer = c.get("tracer");
-    const verdict =
-      principal || limiting
-        ? await tracer.span(
-            "TenantGate.admit",
-            "client",
-            GATE_SPAN,
-            async (): Promise<AdmitVerdict> =>
-              gate.admit({
-                now,
-                ...(limiting ? { rateLimit: rateRule } : {}),
-                ...(redis ? { redis } : {}),
-                ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: 1 } } : {}),
-                ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
-              }),
-            (verdict) => ({ "xzepr.ratelimit.source": verdict.rateLimiter?.source }),
-          )
-        : undefined;
+    const admit: AdmitRequest = {
+      now,
+      ...(limiting
+        ? {
+            rateLimit: {
+              // A route with a limit of its own counts in a bucket of its own.
+              key: rule.limit ? `${who}:${c.req.method}:${route}` : who,
+              limit: rule.limit ?? settings.rate_limits?.[tier] ?? DEFAULT_LIMITS[tier],
+              windowMs: WINDOW_MS,
+              cost: rule.cost ?? 1,
+            },
+          }
+        : {}),
+      ...(redis ? { redis } : {}),
+      ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: 1 } } : {}),
+      ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
+    };
+    // A request refused for its permission or a deny list is not admitted (nothing is counted),
+    // but its subject's status is still checked first: 401 comes before 403.
+    const refusedAnyway = missing !== undefined || denied;
+    let verdict: AdmitVerdict | undefined;
+    if (principal) {
+      try {
+        verdict = await passGate(
+          { config, db: c.get("db"), now: Math.floor(now / 1000), gates: c.get("gates") },
+          principal,
+          refusedAnyway ? undefined : admit,
+        );
+      } catch (error) {
+        if (error instanceof AuthFailure) throw refuse(c, error);
+        throw error;
+      }
+    } else if (limiting) {
+      verdict = await c.get("gates")(`anonymous:${ip}`).admit(admit);
+    }
+    if (missing) throw forbidden(c, principal as Principal, missing);
+    if (denied) {
+      c.get("logger").info("request denied by tenant deny list");
+      throw new ApiError(403, "FORBIDDEN", "Requests from this client are blocked for this tenant.");
+    }
     if (verdict?.rateLimiter?.switched) reportSwitch(c, verdict.rateLimiter.switched);
     if (verdict && verdict.verdict !== "admit") {
       if (verdict.verdict === "rate_limited") {
@@ -173,14 +195,10 @@ export function admission(options: { rules: Record<string, RouteRule>; exempt: (
       if (principal) {
         // Release the in-flight slot, and count the event if one was created.
         const events = rule.quota && c.res.status === 201 ? 1 : 0;
-        const left = tracer
-          .span("TenantGate.leave", "client", GATE_SPAN, () =>
-            gate.leave({ events, now: Date.now(), tenantId: principal.tenantId }),
-          )
-          .catch((error: unknown) => {
-            c.get("logger").error("tenant gate leave failed", { error: String(error) });
-          });
-        c.executionCtx.waitUntil(left);
+        const gate = c.get("gates")(principal.tenantId);
+        c.get("after").run("tenant gate leave", () =>
+          gate.leave({ events, now: Date.now(), tenantId: principal.tenantId }),
+        );
       }
     }
   });

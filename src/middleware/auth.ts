@@ -3,9 +3,9 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
-import { touchApiKey } from "../domain/api-keys";
+import { firstUseThisMinute, touchApiKey } from "../domain/api-keys";
 import { writeAudit } from "../domain/audit";
-import { AuthFailure, authenticate as resolvePrincipal } from "../domain/auth";
+import { AuthFailure, type Principal, authenticate as resolvePrincipal } from "../domain/auth";
 import type { Permission } from "../domain/permissions";
 import { permissionsFor } from "../domain/permissions";
 import { ApiError } from "../lib/errors";
@@ -28,25 +28,29 @@ export function refuse(c: Context<AppEnv>, failure: AuthFailure): ApiError {
 
 /**
  * Resolves the caller for every route except the public ones, named here by method and template.
+ * Credentials are checked in the isolate; the subject's status is the gate's, in admission's one
+ * call.
  */
 export function authenticate(options: { public: string[] }) {
   const open = new Set(options.public);
   return createMiddleware<AppEnv>(async (c, next) => {
     const route = c.get("route");
     if (open.has(route) || open.has(`${c.req.method} ${route}`)) return next();
+    const config = c.get("config");
+    const db = c.get("db");
+    const now = Math.floor(c.get("clock").now().getTime() / 1000);
     try {
       const principal = await resolvePrincipal(
-        { config: c.get("config"), db: c.get("db"), now: Math.floor(Date.now() / 1000) },
+        { config, db, now, gates: c.get("gates") },
         { authorization: c.req.header("authorization"), apiKey: c.req.header("x-api-key") },
       );
       c.set("principal", principal);
       c.set("tenantId", principal.tenantId);
       c.set("principalId", principal.id);
-      if (principal.auth === "api_key") {
-        const recorded = touchApiKey(c.get("config"), principal.tenantId, principal.id, new Date()).catch(
-          (error) => c.get("logger").warn("api key use not recorded", { error: String(error) }),
+      if (principal.auth === "api_key" && firstUseThisMinute(principal.id, now)) {
+        c.get("after").run("api key use", () =>
+          touchApiKey(db, principal.tenantId, principal.id, new Date()),
         );
-        c.executionCtx.waitUntil(recorded);
       }
     } catch (error) {
       if (error instanceof AuthFailure) throw refuse(c, error);
@@ -57,27 +61,32 @@ export function authenticate(options: { public: string[] }) {
   });
 }
 
+/** The permission the route declared (`protectedRoute`) that the caller's roles lack, if any. */
+export function missingPermission(
+  c: Context<AppEnv>,
+  permissions: ReadonlyMap<string, Permission>,
+  principal: Principal,
+): Permission | undefined {
+  const permission = permissions.get(`${c.req.method === "HEAD" ? "GET" : c.req.method} ${c.get("route")}`);
+  return permission && !permissionsFor(principal.roles).includes(permission) ? permission : undefined;
+}
+
 /**
- * 403 unless the caller's roles grant the permission the route declared (`protectedRoute`).
- * Routes without one (`/auth/me`, `/auth/revoke`) are open to any authenticated caller.
+ * 403 for a role that lacks the route's permission; logged, counted, and audited after the
+ * response (no change to roll back). Routes without a permission (`/auth/me`, `/auth/revoke`) are
+ * open to any authenticated caller.
  */
-export function authorize(permissions: ReadonlyMap<string, Permission>) {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const principal = c.get("principal");
-    const permission = permissions.get(`${c.req.method === "HEAD" ? "GET" : c.req.method} ${c.get("route")}`);
-    if (principal && permission && !permissionsFor(principal.roles).includes(permission)) {
-      c.get("logger").info("auth denied", { reason: "missing_permission", permission });
-      c.get("metrics").inc("xzepr_auth_failures_total", { reason: "missing_permission" });
-      // No change to roll back: the entry is written after the response.
-      const actor = { tenantId: principal.tenantId, principal, request: requestMeta(c) };
-      const entry = {
-        action: "auth.denied",
-        resourceType: "route",
-        resourceId: `${c.req.method} ${c.get("route")}`,
-      };
-      c.get("afterResponse")("audit", () => writeAudit(c.get("db"), actor, { ...entry, outcome: "denied" }));
-      throw new ApiError(403, "FORBIDDEN", `This operation needs the ${permission} permission.`);
-    }
-    await next();
-  });
+export function forbidden(c: Context<AppEnv>, principal: Principal, permission: Permission): ApiError {
+  c.get("logger").info("auth denied", { reason: "missing_permission", permission });
+  c.get("metrics").inc("xzepr_auth_failures_total", { reason: "missing_permission" });
+  const actor = { tenantId: principal.tenantId, principal, request: requestMeta(c) };
+  const entry = {
+    action: "auth.denied",
+    resourceType: "route",
+    resourceId: `${c.req.method} ${c.get("route")}`,
+    outcome: "denied" as const,
+  };
+  const db = c.get("db");
+  c.get("after").run("audit", () => writeAudit(db, actor, entry));
+  return new ApiError(403, "FORBIDDEN", `This operation needs the ${permission} permission.`);
 }

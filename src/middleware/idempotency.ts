@@ -1,13 +1,29 @@
 // Idempotency-Key on authenticated POSTs: replay, 422 for another request, 409 while in flight.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
-import { claimKey, completeKey, type KeyScope, releaseKey } from "../domain/idempotency";
+import { claimKey, completeKey, type KeyScope, releaseKey, type StoredResponse } from "../domain/idempotency";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 
 /** Responses the client may retry are not stored (API.md). */
 const NOT_STORED = (status: number) => status >= 500 || status === 409 || status === 429;
 const REPLAYED_HEADERS = ["content-type", "etag", "location"];
+
+/** What a replay gives back of a response. */
+export async function storedResponse(response: Response): Promise<StoredResponse> {
+  const headers: Record<string, string> = {};
+  for (const name of REPLAYED_HEADERS) {
+    const value = response.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { status: response.status, headers, body: await response.clone().text() };
+}
+
+/** A claimed key whose response the handler may store in its own write (`stored` then says so). */
+export interface ClaimedKey {
+  scope: KeyScope;
+  stored: boolean;
+}
 
 export function idempotency() {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -50,22 +66,19 @@ export function idempotency() {
       });
     }
 
+    const claimed: ClaimedKey = { scope, stored: false };
+    c.set("idempotencyKey", claimed);
     try {
       await next();
     } catch (error) {
       await releaseKey(scope);
       throw error;
     }
-    const status = c.res.status;
-    if (NOT_STORED(status)) {
+    if (claimed.stored) return;
+    if (NOT_STORED(c.res.status)) {
       await releaseKey(scope);
       return;
     }
-    const headers: Record<string, string> = {};
-    for (const name of REPLAYED_HEADERS) {
-      const value = c.res.headers.get(name);
-      if (value !== null) headers[name] = value;
-    }
-    await completeKey(scope, { status, headers, body: await c.res.clone().text() });
+    await completeKey(scope, await storedResponse(c.res));
   });
 }

@@ -5,16 +5,23 @@ import { createMiddleware } from "hono/factory";
 import { ulid } from "ulidx";
 import type { AppEnv } from "../context";
 import type { RequestMeta } from "../domain/audit";
-import { ConfigError, loadConfig } from "../env";
+import { systemClock } from "../domain/ports";
+import { type Config, ConfigError, loadConfig } from "../env";
 import { MetricsBatch } from "../infra/metrics";
 import { exportTrace, tracerFor } from "../infra/otlp";
 import { handleError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { maskPersonalData, truncateIp } from "../lib/privacy";
+import { RoundTrips } from "../lib/round-trips";
 import { continueTrace, formatTraceparent } from "../lib/trace";
 import { Tracer } from "../lib/tracing";
+import { AfterResponseQueue } from "./after-response";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Server-Timing with the round-trip counts: on unless configured off (default off in production). */
+const serverTiming = (config: Config | undefined) =>
+  config ? (config.SERVER_TIMING ?? (config.ENVIRONMENT === "production" ? "off" : "on")) === "on" : false;
 
 export function requestContext() {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -49,6 +56,11 @@ export function requestContext() {
     c.set("tracer", tracer);
     const span = tracer.startRoot(c.req.method, "server", { "http.request.method": c.req.method }, started);
 
+    const after = new AfterResponseQueue(logger);
+    const roundTrips = new RoundTrips();
+    c.set("after", after);
+    c.set("roundTrips", roundTrips);
+    c.set("clock", systemClock);
     if (configError) {
       c.res = handleError(configError, c);
     } else if (config) {
@@ -59,6 +71,7 @@ export function requestContext() {
     // Inner errors were already turned into responses by the app's onError, so this always runs.
     c.res.headers.set("X-Request-Id", requestId);
     c.res.headers.set("traceresponse", formatTraceparent(trace));
+    if (serverTiming(config)) c.res.headers.set("Server-Timing", roundTrips.serverTiming());
     const status = c.res.status;
     const fields = {
       method: c.req.method,
@@ -69,6 +82,8 @@ export function requestContext() {
       tenant_id: c.get("tenantId") ?? null,
       principal_id: c.get("principalId") ?? null,
       client_ip: truncateIp(c.req.header("cf-connecting-ip")) ?? null,
+      db_round_trips: roundTrips.count("db"),
+      gate_calls: roundTrips.count("gate"),
     };
     if (status >= 500) logger.warn("request", fields);
     else logger.info("request", fields);
@@ -83,6 +98,8 @@ export function requestContext() {
       },
       ...(status >= 500 ? { error: String(status) } : {}),
     });
+    // The response exists: now the work that waited for it.
+    tracer.hold(after.start((work) => c.executionCtx.waitUntil(work)));
     if (config) {
       c.executionCtx.waitUntil(exportTrace(config, tracer, logger));
       const metrics = c.get("metrics");

@@ -2,9 +2,9 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../context";
+import type { AuthDeps } from "../domain/auth";
 import type { ServiceContext } from "../domain/context";
 import type { PlatformContext } from "../domain/tenants";
-import { relayOutbox } from "../jobs/relay";
 import { assertIfMatch, etagOf, notModified } from "../lib/etag";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { requestMeta } from "../middleware/request-context";
@@ -18,11 +18,22 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
   const principal = c.get("principal");
   return {
     db: c.get("db"),
+    transaction: c.get("transaction"),
     config: c.get("config"),
     tenantId: principal.tenantId,
     principal,
     request: requestMeta(c),
-    now: new Date(),
+    now: c.get("clock").now(),
+  };
+}
+
+/** What the token endpoint and other credential checks need. */
+export function authDeps(c: Context<AppEnv>): AuthDeps {
+  return {
+    config: c.get("config"),
+    db: c.get("db"),
+    now: Math.floor(c.get("clock").now().getTime() / 1000),
+    gates: c.get("gates"),
   };
 }
 
@@ -30,10 +41,11 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
 export function platformContext(c: Context<AppEnv>): PlatformContext {
   return {
     db: c.get("db"),
+    transaction: c.get("transaction"),
     config: c.get("config"),
     principal: c.get("principal"),
     request: requestMeta(c),
-    now: new Date(),
+    now: c.get("clock").now(),
   };
 }
 
@@ -59,21 +71,4 @@ export function listPage<T extends { id: string }>(c: Context<AppEnv>, rows: T[]
 export async function checkIfMatch(c: Context<AppEnv>, current: () => Promise<unknown>): Promise<void> {
   const ifMatch = c.req.header("if-match");
   if (ifMatch !== undefined) assertIfMatch(ifMatch, await etagOf(await current()));
-}
-
-/** How long a request's own publishing may run after its response. */
-const PUBLISH_BUDGET_MS = 10_000;
-
-/**
- * Publishes the queue of each outbox key the request wrote to, after the response: its own rows
- * and any still waiting before or behind them. The cron relay catches whatever is left.
- */
-export function publishAfterResponse(c: Context<AppEnv>, keys: string[]): void {
-  if (keys.length === 0) return;
-  c.get("afterResponse")("outbox publish", () =>
-    relayOutbox(
-      { db: c.get("db"), config: c.get("config"), logger: c.get("logger"), tracer: c.get("tracer") },
-      { keys, budgetMs: PUBLISH_BUDGET_MS },
-    ),
-  );
 }

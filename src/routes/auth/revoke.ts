@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { revokeToken } from "../../domain/tokens";
 import { type AppRouter, errorResponses, jsonBody, SECURITY } from "../../lib/openapi";
 import { requestMeta } from "../../middleware/request-context";
+import { authDeps } from "../http";
 
 const route = createRoute({
   method: "post",
@@ -19,7 +20,7 @@ const route = createRoute({
 
 export const registerRevoke = (app: AppRouter) =>
   app.openapi(route, async (c) => {
-    const deps = { config: c.get("config"), db: c.get("db"), now: Math.floor(Date.now() / 1000) };
+    const deps = authDeps(c);
     await revokeToken(deps, requestMeta(c), c.get("principal"), c.req.valid("json").token);
     return c.body(null, 204);
   });

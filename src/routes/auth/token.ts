@@ -4,6 +4,7 @@ import { exchangeApiKey, rotateRefreshToken } from "../../domain/tokens";
 import { type AppRouter, errorResponses, jsonBody } from "../../lib/openapi";
 import { refuse } from "../../middleware/auth";
 import { requestMeta } from "../../middleware/request-context";
+import { authDeps } from "../http";
 
 const TokenRequest = z
   .discriminatedUnion("grant_type", [
@@ -38,7 +39,7 @@ const route = createRoute({
 export const registerToken = (app: AppRouter) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const deps = { config: c.get("config"), db: c.get("db"), now: Math.floor(Date.now() / 1000) };
+    const deps = authDeps(c);
     try {
       const { principal, tokens } =
         body.grant_type === "api_key"

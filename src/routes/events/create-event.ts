@@ -3,10 +3,12 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context";
 import { outboxKey } from "../../domain/cloud-events";
 import { createEvent, eventView } from "../../domain/events";
+import { storeResponse } from "../../domain/idempotency";
 import { rawMember } from "../../lib/json-span";
 import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { formatTraceparent } from "../../lib/trace";
-import { publishAfterResponse, serviceContext, withEtag } from "../http";
+import { storedResponse } from "../../middleware/idempotency";
+import { serviceContext, withEtag } from "../http";
 import { CreateEvent, EventSchema } from "./schemas";
 
 // Read the body as text before the validator parses it, so that the payload can be measured as
@@ -22,7 +24,7 @@ const route = protectedRoute("events:write", {
   tags: ["Events"],
   summary: "Record an event; its payload must satisfy the receiver's schema",
   description:
-    "Stored with its outbox message and any group completion it causes, in one transaction: the completion exists when this returns.",
+    "Stored with its outbox message and any group completion it causes, in one transaction and one database round trip: the completion exists when this returns.",
   middleware: [keepRawBody] as const,
   request: { body: jsonBody(CreateEvent) },
   responses: {
@@ -43,10 +45,18 @@ export const registerCreateEvent = (app: AppRouter) =>
     };
     const payloadText = rawMember(await c.req.text(), "payload") ?? "";
     const payloadBytes = new TextEncoder().encode(payloadText).length;
-    const { event, completions } = await createEvent(ctx, c.req.valid("json"), payloadBytes);
+    // The response is known before the write, so an Idempotency-Key's stored response goes in the
+    // same batch as the event: one round trip, and no window where one exists without the other.
+    let response: Response | undefined;
+    const claimed = c.get("idempotencyKey");
+    const { event, completions } = await createEvent(ctx, c.req.valid("json"), payloadBytes, async (row) => {
+      const { body, etag } = await withEtag(c, eventView(row));
+      response = c.json(body, 201, { ETag: etag, Location: `/api/v1/events/${row.id}` });
+      return claimed ? [storeResponse(claimed.scope, await storedResponse(response))] : [];
+    });
+    if (claimed) claimed.stored = true;
     c.get("metrics").inc("xzepr_events_ingested_total");
     if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
-    publishAfterResponse(c, [outboxKey(event.tenantId, event.eventReceiverId)]);
-    const { body, etag } = await withEtag(c, eventView(event));
-    return c.json(body, 201, { ETag: etag, Location: `/api/v1/events/${event.id}` });
+    c.get("publisher").publish([outboxKey(event.tenantId, event.eventReceiverId)]);
+    return response as Response;
   });

@@ -40,7 +40,7 @@ const route = createRoute({
 export const registerReady = (app: AppRouter) =>
   app.openapi(route, async (c) => {
     const config = c.get("config");
-    const checks = dependencyChecks(config, (promise) => c.executionCtx.waitUntil(promise));
+    const checks = dependencyChecks(config);
     const readiness = await checkReadiness(checks, config.HEALTH_CHECK_TIMEOUT_MS);
     return c.json(readiness, readiness.status === "down" ? 503 : 200);
   });

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../../context";
-import { AuthFailure, authenticate } from "../../domain/auth";
+import { AuthFailure, authenticate, passGate } from "../../domain/auth";
 import { checkReadiness } from "../../domain/health";
 import { outboxGauges } from "../../domain/outbox";
 import { permissionsFor } from "../../domain/permissions";
@@ -10,6 +10,7 @@ import { dependencyChecks } from "../../infra/probes";
 import { ApiError } from "../../lib/errors";
 import { type AppRouter, errorResponses, SECURITY } from "../../lib/openapi";
 import { refuse } from "../../middleware/auth";
+import { authDeps } from "../http";
 
 const route = createRoute({
   method: "get",
@@ -39,10 +40,9 @@ async function allowScrape(c: Context<AppEnv>): Promise<void> {
   const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1];
   if (config.METRICS_TOKEN && bearer && (await sameSecret(bearer, config.METRICS_TOKEN))) return;
   try {
-    const principal = await authenticate(
-      { config, db: c.get("db"), now: Math.floor(Date.now() / 1000) },
-      { authorization, apiKey: c.req.header("x-api-key") },
-    );
+    const deps = authDeps(c);
+    const principal = await authenticate(deps, { authorization, apiKey: c.req.header("x-api-key") });
+    await passGate(deps, principal);
     if (!permissionsFor(principal.roles).includes("metrics:read")) {
       throw new ApiError(403, "FORBIDDEN", "This operation needs the metrics:read permission.");
     }
@@ -59,10 +59,7 @@ export const registerGetMetrics = (app: AppRouter) =>
     const [outbox, readiness] = await Promise.all([
       // With the database down the scrape still answers, with dependency_up{database} 0.
       outboxGauges(c.get("db"), new Date()).catch(() => undefined),
-      checkReadiness(
-        dependencyChecks(config, (promise) => c.executionCtx.waitUntil(promise)),
-        config.HEALTH_CHECK_TIMEOUT_MS,
-      ),
+      checkReadiness(dependencyChecks(config), config.HEALTH_CHECK_TIMEOUT_MS),
     ]);
     const gauges = [
       ...(outbox

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { retryAllDeadLetters } from "../../../domain/dead-letters";
 import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
-import { publishAfterResponse, serviceContext } from "../../http";
+import { serviceContext } from "../../http";
 
 const route = protectedRoute("dlq:admin", {
   method: "post",
@@ -22,6 +22,6 @@ const route = protectedRoute("dlq:admin", {
 export const registerRetryAllDeadLetters = (app: AppRouter) =>
   app.openapi(route, async (c) => {
     const keys = await retryAllDeadLetters(serviceContext(c));
-    publishAfterResponse(c, [...new Set(keys)]);
+    c.get("publisher").publish([...new Set(keys)]);
     return c.json({ data: { requeued: keys.length } }, 202);
   });

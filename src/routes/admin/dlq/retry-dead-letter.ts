@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { retryDeadLetter } from "../../../domain/dead-letters";
 import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
-import { IdParam, publishAfterResponse, serviceContext } from "../../http";
+import { IdParam, serviceContext } from "../../http";
 
 const route = protectedRoute("dlq:admin", {
   method: "post",
@@ -24,6 +24,6 @@ const route = protectedRoute("dlq:admin", {
 export const registerRetryDeadLetter = (app: AppRouter) =>
   app.openapi(route, async (c) => {
     const keys = await retryDeadLetter(serviceContext(c), c.req.valid("param").id);
-    publishAfterResponse(c, keys);
+    c.get("publisher").publish(keys);
     return c.json({ data: { requeued: keys.length } }, 202);
   });

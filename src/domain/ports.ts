@@ -1,0 +1,31 @@
+// What leaves the process, as the services and the request pipeline use it: the tenant's gate,
+// the publisher, the clock and the after-response runner. Adapters satisfy these by their shape
+// (the TenantGate stub, src/middleware/after-response.ts); src/domain/memory-ports.ts has the
+// in-memory versions unit tests use.
+import type { AdmitRequest, AdmitVerdict, PassRequest, PassVerdict } from "../durable/tenant-gate";
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Work that runs once the response exists; a failure is logged, never the client's. */
+export interface AfterResponse {
+  run(name: string, work: () => Promise<unknown>): void;
+}
+
+/** Sends what a request wrote to the outbox, after its response (the cron relay is the guarantee). */
+export interface Publisher {
+  publish(keys: string[]): void;
+}
+
+/** A tenant's gate: ONE call per authenticated request (`pass`); `leave` goes after the response. */
+export interface TenantGatePort {
+  pass(request: PassRequest): Promise<PassVerdict>;
+  admit(request: AdmitRequest): Promise<AdmitVerdict>;
+  leave(outcome: { events: number; now: number; tenantId: string }): Promise<void>;
+}
+
+/** The gate of a tenant (or of an anonymous caller's address). */
+export type GateDirectory = (name: string) => TenantGatePort;
