@@ -137,31 +137,11 @@ export async function createEvent(
     time: row.createdAt,
     data: eventView(row),
   });
-  const record = {
-    id: row.id,
-    tenant_id: row.tenantId,
-    event_receiver_id: row.eventReceiverId,
-    name: row.name,
-    version: row.version,
-    release: row.release,
-    platform_id: row.platformId,
-    package: row.package,
-    description: row.description,
-    payload: row.payload,
-    success: row.success,
-    created_at: row.createdAt.toISOString(),
-    created_by: row.createdBy,
-    request_id: row.requestId,
-  };
-  const outboxRecord = {
-    id: message.id,
-    topic: message.topic,
-    key: message.key,
-    value: message.value,
-    headers: message.headers,
-  };
+  // The function reads the event by its column names, and id, topic, key, value and headers of
+  // the message.
+  const record = { ...eventView(row), tenant_id: row.tenantId };
   const ingest = ctx.db.execute<{ completions: number }>(
-    sql`select xzepr_ingest_event(${JSON.stringify(record)}::jsonb, ${JSON.stringify(outboxRecord)}::jsonb, ${row.createdAt.toISOString()}) as completions`,
+    sql`select xzepr_ingest_event(${JSON.stringify(record)}::jsonb, ${JSON.stringify(message)}::jsonb, ${row.createdAt.toISOString()}) as completions`,
   );
   const extra = alsoWrite ? await alsoWrite(row) : [];
   try {

@@ -3,6 +3,7 @@
 import type {
   AdmitRequest,
   AdmitVerdict,
+  LeaveOutcome,
   PassRequest,
   PassVerdict,
   SubjectStatus,
@@ -75,9 +76,9 @@ export class MemoryGate implements TenantGatePort {
     return this.enter(request);
   }
 
-  async leave(): Promise<void> {
+  async leave(outcome: LeaveOutcome): Promise<void> {
     this.calls.push("leave");
-    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.inFlight = Math.max(0, this.inFlight - (outcome.released ?? 1));
   }
 
   private enter(request: AdmitRequest): AdmitVerdict {

@@ -2,7 +2,13 @@
 // the publisher, the clock and the after-response runner. Adapters satisfy these by their shape
 // (the TenantGate stub, src/middleware/after-response.ts); src/domain/memory-ports.ts has the
 // in-memory versions unit tests use.
-import type { AdmitRequest, AdmitVerdict, PassRequest, PassVerdict } from "../durable/tenant-gate";
+import type {
+  AdmitRequest,
+  AdmitVerdict,
+  LeaveOutcome,
+  PassRequest,
+  PassVerdict,
+} from "../durable/tenant-gate";
 
 export interface Clock {
   now(): Date;
@@ -24,7 +30,7 @@ export interface Publisher {
 export interface TenantGatePort {
   pass(request: PassRequest): Promise<PassVerdict>;
   admit(request: AdmitRequest): Promise<AdmitVerdict>;
-  leave(outcome: { events: number; now: number; tenantId: string }): Promise<void>;
+  leave(outcome: LeaveOutcome): Promise<void>;
 }
 
 /** The gate of a tenant (or of an anonymous caller's address). */

@@ -90,6 +90,14 @@ export type AdmitVerdict = (
   | { verdict: "overloaded"; inFlight: number; limit?: LimitState }
 ) & { rateLimiter?: RateLimiterReport };
 
+/** The end of admitted requests: their slots (one unless `released` says more) and events. */
+export interface LeaveOutcome {
+  events: number;
+  now: number;
+  tenantId: string;
+  released?: number;
+}
+
 /** The one call of an authenticated request: the subject's status, then its admission. */
 export interface PassRequest {
   access: AccessQuery;
@@ -265,8 +273,8 @@ export class TenantGate extends DurableObject<Bindings> {
    * The end of an admitted request; `events` it created count against the monthly quota, and
    * reach the database's `tenant_usage` within a minute (the alarm), off the request path.
    */
-  async leave(outcome: { events: number; now: number; tenantId: string }): Promise<void> {
-    this.inFlight = Math.max(0, this.inFlight - 1);
+  async leave(outcome: LeaveOutcome): Promise<void> {
+    this.inFlight = Math.max(0, this.inFlight - (outcome.released ?? 1));
     if (outcome.events === 0) return;
     this.countQuota(outcome.events, outcome.now);
     // A version, not a flag: a count that lands while a flush awaits the database stays unflushed.

@@ -141,7 +141,32 @@ export async function signAccessToken(config: Config, claims: NewAccessToken, no
     .sign(ring.signing.key);
 }
 
+// Tokens this isolate verified (per configuration, so a key change starts afresh) → their claims,
+// until they expire: a client presents the same access token for its whole life, and checking its
+// signature is most of authentication's CPU. Only the exact token string hits; the subject's
+// status and revocations are the gate's, on every request.
+const verified = new WeakMap<Config, Map<string, AccessClaims>>();
+const VERIFIED_MAX = 10_000;
+
+function stillValid(claims: AccessClaims, now: number, skew: number): boolean {
+  return claims.exp !== undefined && now < claims.exp + skew && (claims.nbf ?? 0) <= now + skew;
+}
+
 export async function verifyAccessToken(config: Config, token: string, now: number): Promise<AccessClaims> {
+  let known = verified.get(config);
+  if (!known) {
+    known = new Map();
+    verified.set(config, known);
+  }
+  const cached = known.get(token);
+  if (cached && stillValid(cached, now, config.JWT_CLOCK_SKEW_SECONDS)) return cached;
+  const claims = await verifySignedToken(config, token, now);
+  if (known.size >= VERIFIED_MAX) known.delete(known.keys().next().value as string);
+  known.set(token, claims);
+  return claims;
+}
+
+async function verifySignedToken(config: Config, token: string, now: number): Promise<AccessClaims> {
   const ring = await keyRing(config);
   const getKey: JWTVerifyGetKey = async (header, input) => {
     if (header.alg === "HS256") {

@@ -2,6 +2,7 @@
 // text exposition format (version 0.0.4) rendered from the sum of all shards.
 import type { MetricsHub, Sample } from "../durable/metrics-hub";
 import type { Config } from "../env";
+import { Coalescers } from "../lib/coalesce";
 import type { Logger } from "../lib/logger";
 
 export const SHARDS = 4;
@@ -78,66 +79,29 @@ export class MetricsBatch {
   }
 
   /**
-   * Hands the increments to the isolate's flush and resolves once they are sent: at most one
-   * MetricsHub call is in flight per isolate, and what arrives meanwhile goes in the next one, so
-   * busy isolates make far fewer calls than requests. A failure is logged, never thrown (metrics
-   * never fail work).
+   * Hands the increments to the isolate's flush (src/lib/coalesce.ts): at most one MetricsHub
+   * call is in flight per isolate, and what arrives meanwhile goes in the next one, so busy
+   * isolates make far fewer calls than requests. A failure is logged, never thrown (metrics never
+   * fail work).
    */
   async flush(config: Config, logger: Logger): Promise<void> {
     if (this.samples.size === 0) return;
-    const flush = flushOf(config.METRICS_NAMESPACE);
-    for (const sample of this.samples.values()) merge(flush.waiting, sample);
+    const samples = [...this.samples.values()];
     this.samples.clear();
-    const mine = ++flush.queued;
-    while (flush.sent < mine) {
-      flush.running ??= drain(flush, config, logger);
-      await flush.running;
+    try {
+      await flushes.for(config.METRICS_NAMESPACE).add(samples, async (batch) => {
+        const totals = new MetricsBatch();
+        for (const sample of batch) totals.add(sample.name, sample.labels, sample.value);
+        await hub(config, Math.floor(Math.random() * SHARDS)).add([...totals.samples.values()]);
+      });
+    } catch (error) {
+      logger.warn("metrics not recorded", { error: String(error) });
     }
   }
 }
 
-function merge(into: Map<string, Sample>, sample: Sample): void {
-  const id = `${sample.name}{${sample.labels}}`;
-  const total = into.get(id);
-  if (total) total.value += sample.value;
-  else into.set(id, { ...sample });
-}
-
-/**
- * The isolate's increments not sent yet, per metrics namespace; `queued` numbers the flushes asked
- * for, `sent` the last one whose increments went out (or were given up on, logged).
- */
-interface IsolateFlush {
-  waiting: Map<string, Sample>;
-  queued: number;
-  sent: number;
-  running: Promise<void> | undefined;
-}
-
-const flushes = new Map<string, IsolateFlush>();
-
-function flushOf(namespace: string): IsolateFlush {
-  let flush = flushes.get(namespace);
-  if (!flush) {
-    flush = { waiting: new Map(), queued: 0, sent: 0, running: undefined };
-    flushes.set(namespace, flush);
-  }
-  return flush;
-}
-
-async function drain(flush: IsolateFlush, config: Config, logger: Logger): Promise<void> {
-  const upTo = flush.queued;
-  const samples = [...flush.waiting.values()];
-  flush.waiting = new Map();
-  try {
-    await hub(config, Math.floor(Math.random() * SHARDS)).add(samples);
-  } catch (error) {
-    logger.warn("metrics not recorded", { error: String(error), samples: samples.length });
-  } finally {
-    flush.sent = Math.max(flush.sent, upTo);
-    flush.running = undefined;
-  }
-}
+/** The isolate's flushes, per metrics namespace. */
+const flushes = new Coalescers<Sample>();
 
 function hub(config: Config, shard: number): DurableObjectStub<MetricsHub> {
   return config.METRICS_HUB.get(config.METRICS_HUB.idFromName(`${config.METRICS_NAMESPACE}:${shard}`));

@@ -8,7 +8,7 @@
 //   - the audit entry of a refused permission (admission.ts);
 //   - an API key's last use, at most once a minute per key per isolate (auth.ts);
 //   - the metrics flush, coalesced per isolate (infra/metrics.ts), and the trace export
-//     (request-context.ts), which wait for the work above.
+//     (request-context.ts), which waits for the work above so that its spans are in the trace.
 import type { AfterResponse, Publisher } from "../domain/ports";
 import { describeError } from "../lib/errors";
 import type { Logger } from "../lib/logger";

@@ -5,10 +5,15 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
 import { openDatabase, traceRoundTrips } from "../db/client";
 import type { GateDirectory, TenantGatePort } from "../domain/ports";
-import type { AdmitVerdict, PassVerdict } from "../durable/tenant-gate";
+import type { AdmitVerdict, LeaveOutcome, PassVerdict } from "../durable/tenant-gate";
+import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { relayOutbox } from "../jobs/relay";
+import { Coalescer, Coalescers } from "../lib/coalesce";
 import { afterResponsePublisher } from "./after-response";
+
+const relays = new WeakMap<Config, Coalescer<string>>();
+const leaves = new Coalescers<LeaveOutcome>();
 
 /** How long a request's own publishing may run after its response. */
 const PUBLISH_BUDGET_MS = 10_000;
@@ -52,16 +57,39 @@ export function ports() {
         // The stub's RPC promises carry disposers this port does not need.
         pass: (request) => call("pass", () => gate.pass(request) as Promise<PassVerdict>),
         admit: (request) => call("admit", () => gate.admit(request) as Promise<AdmitVerdict>),
-        leave: (outcome) => call("leave", () => gate.leave(outcome)),
+        // Slots end in the isolate's next leave call for the tenant: one in flight at a time.
+        leave: (outcome) =>
+          leaves.for(name).add([outcome], (ended) =>
+            call("leave", () =>
+              gate.leave({
+                tenantId: outcome.tenantId,
+                released: ended.length,
+                events: ended.reduce((sum, one) => sum + one.events, 0),
+                now: Math.max(...ended.map((one) => one.now)),
+              }),
+            ),
+          ),
       };
       return port;
     };
     c.set("gates", gates);
 
+    // The isolate's publishing for this configuration: one run in flight, keys merged meanwhile.
+    let relay = relays.get(config);
+    if (!relay) {
+      relay = new Coalescer<string>();
+      relays.set(config, relay);
+    }
+    const publishing = relay;
     c.set(
       "publisher",
       afterResponsePublisher(after, (keys) =>
-        relayOutbox({ db, config, logger: c.get("logger"), tracer }, { keys, budgetMs: PUBLISH_BUDGET_MS }),
+        publishing.add(keys, async (batch) => {
+          await relayOutbox(
+            { db, config, logger: c.get("logger"), tracer },
+            { keys: [...new Set(batch)], budgetMs: PUBLISH_BUDGET_MS },
+          );
+        }),
       ),
     );
     await next();
