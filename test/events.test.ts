@@ -95,6 +95,24 @@ describe("POST /api/v1/events", () => {
     await expectError(await postEvent(tenant, foreign.id), 404, "NOT_FOUND");
   });
 
+  it("answers 404 for a receiver deleted after this isolate cached it", async () => {
+    const doomed = await createReceiver(tenant);
+    // An invalid payload: the receiver is read (and cached with its validator), nothing is stored.
+    await expectError(
+      await postEvent(tenant, doomed.id, { payload: { size: "x" } }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    const deleted = await call(`/api/v1/receivers/${doomed.id}`, {
+      method: "DELETE",
+      headers: tenant.writer.headers,
+    });
+    expect(deleted.status).toBe(204);
+    // The write itself refuses it (the ingest function checks the receiver in its transaction).
+    await expectError(await postEvent(tenant, doomed.id), 404, "NOT_FOUND");
+    await expectError(await postEvent(tenant, doomed.id), 404, "NOT_FOUND");
+  });
+
   it("measures the payload as sent: whitespace counts toward 256 KiB", async () => {
     const loose = await createReceiver(tenant, { schema: { type: "object" } });
     const payload = { list: Array.from({ length: 2_000 }, (_, index) => index) };
