@@ -1,8 +1,8 @@
 // The app factory and the whole request pipeline, in order. Tests build the same app.
-import { handleError } from "./lib/errors";
-import { createRouter, ROUTE_PERMISSIONS, registerSecuritySchemes } from "./lib/openapi";
+
 import { admission, type RouteRule } from "./middleware/admission";
 import { authenticate } from "./middleware/auth";
+import { handleError } from "./middleware/errors";
 import { idempotency } from "./middleware/idempotency";
 import { bodySizeLimit, headerLimit, jsonOnly, requestBudget } from "./middleware/limits";
 import { ports } from "./middleware/ports";
@@ -21,6 +21,7 @@ import { eventRoutes } from "./routes/events";
 import { groupRoutes } from "./routes/groups";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
+import { createRouter, ROUTE_PERMISSIONS, registerSecuritySchemes } from "./routes/openapi";
 import { receiverRoutes } from "./routes/receivers";
 import { usageRoutes } from "./routes/usage";
 

@@ -1,7 +1,10 @@
 // The types every handler and middleware share: runtime bindings and per-request variables.
 
+import type { Bindings } from "./contracts/bindings";
+import type { RateLimitInfo } from "./contracts/request";
 import type { Database, RunTransaction } from "./db/client";
 import type { Principal } from "./domain/auth";
+import type { ClaimedKey } from "./domain/idempotency";
 import type { AfterResponse, Clock, GateDirectory, Publisher } from "./domain/ports";
 import type { Config } from "./env";
 import type { MetricsBatch } from "./infra/metrics";
@@ -9,11 +12,6 @@ import type { Logger } from "./lib/logger";
 import type { RoundTrips } from "./lib/round-trips";
 import type { TraceContext } from "./lib/trace";
 import type { Tracer } from "./lib/tracing";
-import type { RateLimitInfo } from "./middleware/admission";
-import type { ClaimedKey } from "./middleware/idempotency";
-
-/** What the runtime hands the Worker: plain variables (validated by `src/env.ts`) and, later, bindings. */
-export type Bindings = Record<string, unknown>;
 
 export interface Variables {
   config: Config;

@@ -1,7 +1,8 @@
 // The whole runtime configuration: one zod schema, parsed once per bindings object.
 import { z } from "zod";
-import type { MetricsHub } from "./durable/metrics-hub";
-import type { TenantGate } from "./durable/tenant-gate";
+import type { TenantGateRpc } from "./contracts/gate";
+import type { MetricsHubRpc } from "./contracts/metrics";
+import { ConfigError } from "./lib/errors";
 
 const csv = z
   .string()
@@ -68,8 +69,8 @@ const durableObjectNamespace = <T>() =>
 
 export const ConfigSchema = z
   .object({
-    TENANT_GATE: durableObjectNamespace<DurableObjectNamespace<TenantGate>>(),
-    METRICS_HUB: durableObjectNamespace<DurableObjectNamespace<MetricsHub>>(),
+    TENANT_GATE: durableObjectNamespace<DurableObjectNamespace<TenantGateRpc>>(),
+    METRICS_HUB: durableObjectNamespace<DurableObjectNamespace<MetricsHubRpc>>(),
     /** Names the MetricsHub shards: one set of counters per environment (tests use their own). */
     METRICS_NAMESPACE: z.string().min(1).max(64).default("metrics"),
     /** Bearer token a Prometheus scraper may use on GET /metrics instead of admin credentials. */
@@ -238,13 +239,6 @@ export const ConfigSchema = z
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
-
-/** The issues of a configuration that does not parse, by variable name; values are never included. */
-export class ConfigError extends Error {
-  constructor(readonly issues: { variable: string; message: string }[]) {
-    super(`invalid configuration: ${issues.map((issue) => issue.variable).join(", ")}`);
-  }
-}
 
 const parsed = new WeakMap<object, Config | ConfigError>();
 

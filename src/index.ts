@@ -1,6 +1,6 @@
 // The Workers runtime entry: wires the app and the cron jobs to the runtime, nothing more.
 import { createApp } from "./app";
-import type { Bindings } from "./context";
+import type { Bindings } from "./contracts/bindings";
 import { runScheduled } from "./jobs/scheduled";
 
 export { MetricsHub } from "./durable/metrics-hub";

@@ -2,11 +2,11 @@
 import { env } from "cloudflare:test";
 import { importJWK, SignJWT } from "jose";
 import { ulid } from "ulidx";
+import type { TenantSettings } from "../src/contracts/tenant-settings";
 import { openDatabase } from "../src/db/client";
 import { apiKeys, principals, tenants } from "../src/db/schema";
 import { newApiKeySecret } from "../src/domain/api-key-secret";
 import type { Role } from "../src/domain/permissions";
-import type { TenantSettings } from "../src/domain/tenants";
 import { loadConfig } from "../src/env";
 import { signAccessToken } from "../src/infra/jwt";
 import { call } from "./helpers";

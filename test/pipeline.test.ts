@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
-import { errorResponses, jsonBody } from "../src/lib/openapi";
+import { errorResponses, jsonBody } from "../src/routes/openapi";
 import { createTenant } from "./fixtures";
 import { call, callApp, expectError } from "./helpers";
 

@@ -3,6 +3,7 @@
 // change fails too. Nothing here updates or deletes an entry (and a trigger refuses it).
 import { and, desc, eq, gte, lt, lte } from "drizzle-orm";
 import { ulid } from "ulidx";
+import type { RequestMeta } from "../contracts/request";
 import type { Database, Transaction } from "../db/client";
 import { eqIfGiven } from "../db/filters";
 import { auditLogs } from "../db/schema";
@@ -11,13 +12,6 @@ import type { ServiceContext } from "./context";
 
 export type AuditRow = typeof auditLogs.$inferSelect;
 export type Outcome = AuditRow["outcome"];
-
-/** The request an entry came from: its id, and the client (truncated address, user agent). */
-export interface RequestMeta {
-  id: string;
-  ip: string | undefined;
-  userAgent: string | undefined;
-}
 
 export interface AuditEntry {
   /** `<resource>.<verb>`: `receiver.create`, `api_key.revoke`, `auth.token_issued`, `dlq.retry`, … */

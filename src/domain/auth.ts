@@ -2,8 +2,6 @@
 // claims are checked in the isolate (no round trip once a key is known); status (disabled,
 // revoked) by the tenant's TenantGate, in the same call that admits the request (`passGate`).
 import { and, eq } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { apiKeys, principals, tenants } from "../db/schema";
 import type {
   AccessQuery,
   AdmitRequest,
@@ -11,7 +9,9 @@ import type {
   PassVerdict,
   SubjectKind,
   SubjectStatus,
-} from "../durable/tenant-gate";
+} from "../contracts/gate";
+import type { Database } from "../db/client";
+import { apiKeys, principals, tenants } from "../db/schema";
 import type { Config } from "../env";
 import { TokenRejected, verifyAccessToken } from "../infra/jwt";
 import { sha256Hex } from "../lib/crypto";

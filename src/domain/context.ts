@@ -1,8 +1,9 @@
 // What every tenant-scoped service receives. Services never see the HTTP context.
+
+import type { RequestMeta } from "../contracts/request";
 import type { Database, RunTransaction } from "../db/client";
 import type { Config } from "../env";
 import { ApiError, sqlStateOf } from "../lib/errors";
-import type { RequestMeta } from "./audit";
 import type { Principal } from "./auth";
 
 export interface ServiceContext {

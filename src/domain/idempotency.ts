@@ -14,6 +14,12 @@ export interface StoredResponse {
   body: string;
 }
 
+/** A claimed key whose response the handler may store in its own write (`stored` then says so). */
+export interface ClaimedKey {
+  scope: KeyScope;
+  stored: boolean;
+}
+
 export type Claim =
   | { state: "claimed" }
   | { state: "replay"; response: StoredResponse }

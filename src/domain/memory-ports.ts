@@ -7,7 +7,7 @@ import type {
   PassRequest,
   PassVerdict,
   SubjectStatus,
-} from "../durable/tenant-gate";
+} from "../contracts/gate";
 import type { AfterResponse, Clock, GateDirectory, Publisher, TenantGatePort } from "./ports";
 
 export class ManualClock implements Clock {

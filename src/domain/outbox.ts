@@ -17,17 +17,32 @@
 // outage lasts.
 import { sql } from "drizzle-orm";
 import { ulid } from "ulidx";
+import type { Delivery, KafkaRecord } from "../contracts/kafka";
 import type { Database } from "../db/client";
 import type { Config } from "../env";
-import type { Delivery, KafkaClient } from "../infra/kafka";
 import type { MetricsBatch } from "../infra/metrics";
 import type { Logger } from "../lib/logger";
 import type { Tracer } from "../lib/tracing";
 
+/** A Kafka producer behind its circuit breaker (src/infra/kafka.ts implements it). */
+export interface KafkaPort {
+  producer: { send(records: KafkaRecord[], deadline: number): Promise<Delivery[]> };
+  breaker: {
+    readonly state: "closed" | "open" | "half_open";
+    allows(now: number): boolean;
+    refuses(now: number): boolean;
+    endTrial(): void;
+    /** True when this success closed the circuit. */
+    succeeded(): boolean;
+    /** True when this failure opened the circuit. */
+    failed(now: number): boolean;
+  };
+}
+
 export interface PublishDeps {
   db: Database;
   config: Config;
-  kafka: KafkaClient;
+  kafka: KafkaPort;
   metrics: MetricsBatch;
   logger: Logger;
   tracer: Tracer;

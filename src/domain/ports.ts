@@ -2,13 +2,7 @@
 // the publisher, the clock and the after-response runner. Adapters satisfy these by their shape
 // (the TenantGate stub, src/middleware/after-response.ts); src/domain/memory-ports.ts has the
 // in-memory versions unit tests use.
-import type {
-  AdmitRequest,
-  AdmitVerdict,
-  LeaveOutcome,
-  PassRequest,
-  PassVerdict,
-} from "../durable/tenant-gate";
+import type { AdmitRequest, AdmitVerdict, LeaveOutcome, PassRequest, PassVerdict } from "../contracts/gate";
 
 export interface Clock {
   now(): Date;

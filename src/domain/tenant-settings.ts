@@ -1,9 +1,9 @@
 // Tenant settings (quota, limits, deny lists) as the request pipeline reads them: from the
 // database, cached per isolate for a short time, so a change applies within TTL_MS everywhere.
 import { eq } from "drizzle-orm";
+import type { TenantSettings } from "../contracts/tenant-settings";
 import type { Database } from "../db/client";
 import { tenants } from "../db/schema";
-import type { TenantSettings } from "./tenants";
 
 const TTL_MS = 30_000;
 const MAX_ENTRIES = 10_000;

@@ -1,36 +1,18 @@
 // Tenants, managed by platform admins: enable/disable, quota and rate-limit settings.
 
-import { z } from "@hono/zod-openapi";
 import { desc, eq, lt } from "drizzle-orm";
 import { ulid } from "ulidx";
+import type { RequestMeta } from "../contracts/request";
+import type { TenantSettings } from "../contracts/tenant-settings";
 import type { Database, RunTransaction, Transaction } from "../db/client";
 import { tenants } from "../db/schema";
 import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
-import { type RequestMeta, writeAudit } from "./audit";
+import { writeAudit } from "./audit";
 import type { Principal } from "./auth";
 import { conflictOnDuplicate } from "./context";
 import { forgetSettings } from "./tenant-settings";
-
-const perMinute = z.number().int().min(1).max(1_000_000);
-
-export const TenantSettings = z
-  .strictObject({
-    /** Events accepted per calendar month (UTC); absent → unlimited. */
-    event_quota_per_month: z.number().int().min(0).optional(),
-    /** Requests per minute per tier, overriding the defaults (anonymous 10, authenticated 100, admin 1000). */
-    rate_limits: z
-      .strictObject({ anonymous: perMinute, authenticated: perMinute, admin: perMinute })
-      .partial()
-      .optional(),
-    /** Concurrent requests in flight before 503 OVERLOADED. */
-    max_in_flight: z.number().int().min(1).max(10_000).optional(),
-    deny_ips: z.array(z.string().max(64)).max(1_000).optional(),
-    deny_principals: z.array(z.string().max(64)).max(1_000).optional(),
-  })
-  .openapi("TenantSettings");
-export type TenantSettings = z.infer<typeof TenantSettings>;
 
 export type TenantRow = typeof tenants.$inferSelect;
 

@@ -1,11 +1,12 @@
 // The token endpoint's rules: API key → tokens, refresh rotation with reuse detection, revocation.
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { ulid } from "ulidx";
+import type { RequestMeta } from "../contracts/request";
 import { auditLogs, refreshTokens } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { signAccessToken, TokenRejected, verifyAccessToken } from "../infra/jwt";
 import { randomHex, sha256Hex } from "../lib/crypto";
-import { type AuditActor, auditRow, type RequestMeta, writeAudit } from "./audit";
+import { type AuditActor, auditRow, writeAudit } from "./audit";
 import { type AuthDeps, AuthFailure, authenticateApiKey, checkStatus, type Principal } from "./auth";
 
 export const REFRESH_TOKEN_PATTERN = /^xzepr_rt_[0-9a-f]{64}$/;

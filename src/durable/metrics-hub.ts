@@ -2,16 +2,10 @@
 // one of a few MetricsHub shards (in waitUntil); a scrape adds the shards up. SQLite-backed, so
 // counts survive restarts of the object.
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../context";
+import type { Bindings } from "../contracts/bindings";
+import type { MetricsHubRpc, Sample } from "../contracts/metrics";
 
-export interface Sample {
-  name: string;
-  /** Canonical label text (`a="1",b="2"`), rendered by the Worker. */
-  labels: string;
-  value: number;
-}
-
-export class MetricsHub extends DurableObject<Bindings> {
+export class MetricsHub extends DurableObject<Bindings> implements MetricsHubRpc {
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Bindings) {

@@ -2,11 +2,28 @@
 // whether the tenant, the principal or the API key is still allowed, and revoked tokens.
 // The database stays the record; this object is the authority for "refused at once".
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../context";
+import type { Bindings } from "../contracts/bindings";
+import type {
+  AccessQuery,
+  AccessVerdict,
+  AdmitRequest,
+  AdmitVerdict,
+  LeaveOutcome,
+  LimitState,
+  PassRequest,
+  PassVerdict,
+  RateLimiterReport,
+  RateRule,
+  RedisTarget,
+  RevocationKind,
+  SubjectKind,
+  SubjectStatus,
+  TenantGateRpc,
+} from "../contracts/gate";
 import { openDatabase } from "../db/client";
 import { tenantUsage } from "../db/schema";
 import { loadConfig } from "../env";
-import { RedisLimits, type RedisOutcome, type RedisTarget } from "../infra/rate-limiter";
+import { RedisLimits, type RedisOutcome } from "../infra/rate-limiter";
 
 const USAGE_FLUSH_MS = 60_000;
 /** Rate-limit counts reach storage within this; a crash loses at most this much counting. */
@@ -21,95 +38,7 @@ function quotaPeriod(now: number): { periodStart: number; periodEnd: number } {
   };
 }
 
-export type SubjectKind = "tenant" | "principal" | "api_key";
-export type RevocationKind = "jti" | "family";
-
-export interface SubjectStatus {
-  kind: SubjectKind;
-  id: string;
-  active: boolean;
-  /** Epoch seconds after which the subject is refused (API key expiry). */
-  expiresAt?: number | null;
-}
-
-export interface AccessQuery {
-  /** Subjects whose status must be active: always the tenant, plus the principal or API key. */
-  subjects: { kind: SubjectKind; id: string }[];
-  jti?: string;
-  family?: string;
-  /** Epoch seconds, the caller's clock. */
-  now: number;
-}
-
-export type AccessVerdict =
-  | { verdict: "allow" }
-  | { verdict: "deny"; reason: string }
-  | { verdict: "unknown"; subjects: { kind: SubjectKind; id: string }[] };
-
-export interface RateRule {
-  /** Who is limited: `principal:<id>` or `ip:<address>`, plus the route when it has its own rule. */
-  key: string;
-  limit: number;
-  windowMs: number;
-  cost: number;
-}
-
-export interface LimitState {
-  success: boolean;
-  limit: number;
-  remaining: number;
-  /** Epoch milliseconds when the current window ends. */
-  reset: number;
-}
-
-export interface AdmitRequest {
-  /** Epoch milliseconds. */
-  now: number;
-  rateLimit?: RateRule;
-  /** Count `rateLimit` in Redis; this object's own windows count only while Redis fails. */
-  redis?: RedisTarget;
-  /** Refuse when `cost` more events would pass the month's limit. */
-  quota?: { limit: number; cost: number };
-  maxInFlight?: number;
-}
-
-/** Who counted the rate limit, and whether this request moved the counting off or back onto Redis. */
-export interface RateLimiterReport {
-  source: "redis" | "gate";
-  switched?: "gate" | "redis";
-}
-
-export type AdmitVerdict = (
-  | { verdict: "admit"; inFlight: number; limit?: LimitState }
-  | { verdict: "rate_limited"; limit: LimitState }
-  | {
-      verdict: "quota_exceeded";
-      quota: { used: number; limit: number; periodEnd: number };
-      limit?: LimitState;
-    }
-  | { verdict: "overloaded"; inFlight: number; limit?: LimitState }
-) & { rateLimiter?: RateLimiterReport };
-
-/** The end of admitted requests: their slots (one unless `released` says more) and events. */
-export interface LeaveOutcome {
-  events: number;
-  now: number;
-  tenantId: string;
-  released?: number;
-}
-
-/** The one call of an authenticated request: the subject's status, then its admission. */
-export interface PassRequest {
-  access: AccessQuery;
-  /** Statuses loaded from the database after an `unknown` verdict, learnt before the check. */
-  learn?: SubjectStatus[];
-  /** Absent when the request is refused anyway (its role lacks the route's permission). */
-  admit?: AdmitRequest;
-}
-
-export type PassVerdict = Exclude<AccessVerdict, { verdict: "allow" }> | { verdict: "allow" } | AdmitVerdict;
-
-export class TenantGate extends DurableObject<Bindings> {
+export class TenantGate extends DurableObject<Bindings> implements TenantGateRpc {
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: Bindings) {

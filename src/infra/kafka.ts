@@ -8,25 +8,9 @@
 // network, 5xx) is retried KAFKA_RETRIES times after a full-jitter exponential delay; a
 // per-isolate circuit breaker stops calling a failing endpoint for KAFKA_BREAKER_OPEN_MS.
 import { Kafka } from "@upstash/kafka";
+import type { Delivery, KafkaRecord } from "../contracts/kafka";
 import type { Config } from "../env";
 import { CircuitBreaker } from "./circuit-breaker";
-
-export interface KafkaRecord {
-  topic: string;
-  key: string;
-  value: unknown;
-  headers: Record<string, string>;
-}
-
-/**
- * What happened to one record. `transport` failures (timeout, network, 5xx, refused credentials)
- * say the endpoint is unwell and feed the circuit breaker; a record-level error does not.
- * `skipped`: not sent because an earlier record of the same key failed in this call.
- */
-export type Delivery =
-  | { status: "published"; partition: number | null; offset: number | null }
-  | { status: "failed"; error: string; transport: boolean }
-  | { status: "skipped" };
 
 export interface KafkaProducer {
   /**

@@ -1,6 +1,6 @@
 // Prometheus metrics: a per-request batch of increments flushed to a MetricsHub shard, and the
 // text exposition format (version 0.0.4) rendered from the sum of all shards.
-import type { MetricsHub, Sample } from "../durable/metrics-hub";
+import type { MetricsHubRpc, Sample } from "../contracts/metrics";
 import type { Config } from "../env";
 import { Coalescers } from "../lib/coalesce";
 import type { Logger } from "../lib/logger";
@@ -103,7 +103,7 @@ export class MetricsBatch {
 /** The isolate's flushes, per metrics namespace. */
 const flushes = new Coalescers<Sample>();
 
-function hub(config: Config, shard: number): DurableObjectStub<MetricsHub> {
+function hub(config: Config, shard: number): DurableObjectStub<MetricsHubRpc> {
   return config.METRICS_HUB.get(config.METRICS_HUB.idFromName(`${config.METRICS_NAMESPACE}:${shard}`));
 }
 

@@ -8,17 +8,8 @@
 // load a tenant's requests cost a fraction of an outbound request each instead of one apiece.
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis/cloudflare";
-import type { LimitState, RateRule } from "../durable/tenant-gate";
+import type { LimitState, RateRule, RedisTarget } from "../contracts/gate";
 import { CircuitBreaker } from "./circuit-breaker";
-
-export interface RedisTarget {
-  url: string;
-  token: string;
-  /** A call without an answer by then is a failure. */
-  timeoutMs: number;
-  /** How long the breaker stays open before one call tries Redis again. */
-  breakerOpenMs: number;
-}
 
 export type RedisOutcome =
   | { source: "redis"; state: LimitState; switched?: "redis" }

@@ -1,6 +1,6 @@
 // Cron work (wrangler.toml [triggers], every minute): what must not wait for a request. Each step
 // runs even when another fails.
-import type { Bindings } from "../context";
+import type { Bindings } from "../contracts/bindings";
 import { openDatabase, traceRoundTrips } from "../db/client";
 import { purgeExpiredKeys } from "../domain/idempotency";
 import { purgePublished } from "../domain/outbox";

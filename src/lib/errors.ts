@@ -1,9 +1,7 @@
-// One error type, one envelope (API.md "Envelope"), one handler.
-import type { Context } from "hono";
+// One error type and what any error means for the client (API.md "Envelope"); the handler that
+// answers with the envelope is src/middleware/errors.ts.
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../context";
-import { ConfigError } from "../env";
 
 export type ErrorCode =
   | "BAD_REQUEST"
@@ -39,6 +37,13 @@ export class ApiError extends Error {
     readonly options: { details?: ErrorDetail[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
+  }
+}
+
+/** The issues of a configuration that does not parse, by variable name; values are never included. */
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(`invalid configuration: ${issues.map((issue) => issue.variable).join(", ")}`);
   }
 }
 
@@ -129,18 +134,6 @@ export function toApiError(error: unknown): ApiError {
   return new ApiError(500, "INTERNAL", "An internal error occurred.", { cause: error });
 }
 
-export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
-  const body = {
-    error: {
-      code: error.code,
-      message: error.message,
-      request_id: c.get("requestId"),
-      ...(error.options.details ? { details: error.options.details } : {}),
-    },
-  };
-  return c.json(body, error.status, error.options.headers);
-}
-
 /**
  * What a log may say about an error: each message of its cause chain, the SQL text and SQLSTATE of
  * a failed query — never a query's parameters (they carry tenant data; a failed query's own
@@ -173,22 +166,4 @@ export function describeError(error: unknown): {
     ...(sqlstate ? { sqlstate } : {}),
     ...(stack ? { stack } : {}),
   };
-}
-
-/** The app's onError: logs what the client is not told, answers the envelope. */
-export function handleError(error: Error, c: Context<AppEnv>): Response {
-  const apiError = toApiError(error);
-  const log = c.get("logger");
-  if (error instanceof ApiError) {
-    // A refusal the service chose (overloaded, timeout, …): worth a line, not a stack.
-    if (apiError.status >= 500) log?.warn("request refused", { code: apiError.code });
-  } else if (apiError.status >= 500) {
-    const cause = apiError.options.cause ?? error;
-    log?.error("request failed", {
-      code: apiError.code,
-      ...describeError(cause),
-      ...(cause instanceof ConfigError ? { invalid: cause.issues } : {}),
-    });
-  }
-  return errorResponse(c, apiError);
 }

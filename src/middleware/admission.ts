@@ -5,17 +5,15 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
+import type { AdmitRequest, AdmitVerdict, LimitState, RedisTarget } from "../contracts/gate";
+import type { Tier } from "../contracts/request";
+import type { TenantSettings } from "../contracts/tenant-settings";
 import { AuthFailure, type Principal, passGate } from "../domain/auth";
 import type { Permission } from "../domain/permissions";
 import { settingsFor } from "../domain/tenant-settings";
-import type { TenantSettings } from "../domain/tenants";
-import type { AdmitRequest, AdmitVerdict, LimitState } from "../durable/tenant-gate";
 import type { Config } from "../env";
-import type { RedisTarget } from "../infra/rate-limiter";
 import { ApiError } from "../lib/errors";
 import { forbidden, missingPermission, refuse } from "./auth";
-
-export type Tier = "anonymous" | "authenticated" | "admin";
 
 export const DEFAULT_LIMITS: Record<Tier, number> = { anonymous: 10, authenticated: 100, admin: 1000 };
 const WINDOW_MS = 60_000;
@@ -29,14 +27,6 @@ export interface RouteRule {
   cost?: number;
   /** The route creates events: the monthly quota applies. */
   quota?: boolean;
-}
-
-export interface RateLimitInfo {
-  tier: Tier;
-  limit: number;
-  remaining: number;
-  /** Epoch milliseconds. */
-  reset: number;
 }
 
 function clientIp(c: Context<AppEnv>): string {

@@ -1,7 +1,14 @@
 // Idempotency-Key on authenticated POSTs: replay, 422 for another request, 409 while in flight.
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
-import { claimKey, completeKey, type KeyScope, releaseKey, type StoredResponse } from "../domain/idempotency";
+import {
+  type ClaimedKey,
+  claimKey,
+  completeKey,
+  type KeyScope,
+  releaseKey,
+  type StoredResponse,
+} from "../domain/idempotency";
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 
@@ -17,12 +24,6 @@ export async function storedResponse(response: Response): Promise<StoredResponse
     if (value !== null) headers[name] = value;
   }
   return { status: response.status, headers, body: await response.clone().text() };
-}
-
-/** A claimed key whose response the handler may store in its own write (`stored` then says so). */
-export interface ClaimedKey {
-  scope: KeyScope;
-  stored: boolean;
 }
 
 export function idempotency() {

@@ -3,9 +3,9 @@
 // publisher. Each round trip gets a client span and is counted (`roundTrips`).
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
+import type { AdmitVerdict, LeaveOutcome, PassVerdict } from "../contracts/gate";
 import { openDatabase, traceRoundTrips } from "../db/client";
 import type { GateDirectory, TenantGatePort } from "../domain/ports";
-import type { AdmitVerdict, LeaveOutcome, PassVerdict } from "../durable/tenant-gate";
 import type { Config } from "../env";
 import { gateFor } from "../infra/gate";
 import { relayOutbox } from "../jobs/relay";

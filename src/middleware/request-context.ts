@@ -4,18 +4,19 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { ulid } from "ulidx";
 import type { AppEnv } from "../context";
-import type { RequestMeta } from "../domain/audit";
+import type { RequestMeta } from "../contracts/request";
 import { systemClock } from "../domain/ports";
-import { type Config, ConfigError, loadConfig } from "../env";
+import { type Config, loadConfig } from "../env";
 import { MetricsBatch } from "../infra/metrics";
 import { exportTrace, tracerFor } from "../infra/otlp";
-import { handleError } from "../lib/errors";
+import { ConfigError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { maskPersonalData, truncateIp } from "../lib/privacy";
 import { RoundTrips } from "../lib/round-trips";
 import { continueTrace, formatTraceparent } from "../lib/trace";
 import { Tracer } from "../lib/tracing";
 import { AfterResponseQueue } from "./after-response";
+import { handleError } from "./errors";
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 

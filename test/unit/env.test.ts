@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/env";
+import { loadConfig } from "../../src/env";
+import { ConfigError } from "../../src/lib/errors";
 
 const base = {
   DATABASE_URL: "postgres://u:p@db.example/x",

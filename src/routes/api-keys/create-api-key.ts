@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { apiKeyView, createApiKey } from "../../domain/api-keys";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { NewApiKeySchema, Roles } from "./schemas";
 
 const CreateApiKey = z

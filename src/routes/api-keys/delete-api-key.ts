@@ -1,6 +1,6 @@
 import { revokeApiKey } from "../../domain/api-keys";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { IdParam, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("api_keys:admin", {
   method: "delete",

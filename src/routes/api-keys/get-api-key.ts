@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { apiKeyView, getApiKey } from "../../domain/api-keys";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { IdParam, serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { ApiKeySchema } from "./schemas";
 
 const route = protectedRoute("api_keys:admin", {

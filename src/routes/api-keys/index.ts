@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerCreateApiKey } from "./create-api-key";
 import { registerDeleteApiKey } from "./delete-api-key";
 import { registerGetApiKey } from "./get-api-key";

@@ -1,7 +1,7 @@
 import { apiKeyView, listApiKeys } from "../../domain/api-keys";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { listSchema, PageQuery } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { ApiKeySchema } from "./schemas";
 
 const route = protectedRoute("api_keys:admin", {

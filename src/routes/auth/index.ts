@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerJwks } from "./jwks";
 import { registerMe } from "./me";
 import { registerRevoke } from "./revoke";

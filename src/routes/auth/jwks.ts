@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { publicJwks } from "../../infra/jwt";
-import { type AppRouter, errorResponses } from "../../lib/openapi";
+import { type AppRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { describeCaller } from "../../domain/principals";
-import { type AppRouter, errorResponses, SECURITY } from "../../lib/openapi";
+import { type AppRouter, errorResponses, SECURITY } from "../openapi";
 
 const Me = z
   .object({

@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { revokeToken } from "../../domain/tokens";
-import { type AppRouter, errorResponses, jsonBody, SECURITY } from "../../lib/openapi";
 import { requestMeta } from "../../middleware/request-context";
 import { authDeps } from "../http";
+import { type AppRouter, errorResponses, jsonBody, SECURITY } from "../openapi";
 
 const route = createRoute({
   method: "post",

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AuthFailure } from "../../domain/auth";
 import { exchangeApiKey, rotateRefreshToken } from "../../domain/tokens";
-import { type AppRouter, errorResponses, jsonBody } from "../../lib/openapi";
 import { refuse } from "../../middleware/auth";
 import { requestMeta } from "../../middleware/request-context";
 import { authDeps } from "../http";
+import { type AppRouter, errorResponses, jsonBody } from "../openapi";
 
 const TokenRequest = z
   .discriminatedUnion("grant_type", [

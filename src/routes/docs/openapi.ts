@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type AppRouter, errorResponses } from "../../lib/openapi";
+import { type AppRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",

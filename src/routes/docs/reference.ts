@@ -1,6 +1,6 @@
 import { SwaggerUI } from "@hono/swagger-ui";
 import { createRoute, z } from "@hono/zod-openapi";
-import { type AppRouter, errorResponses } from "../../lib/openapi";
+import { type AppRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",

@@ -5,10 +5,10 @@ import { outboxKey } from "../../domain/cloud-events";
 import { createEvent, eventView } from "../../domain/events";
 import { storeResponse } from "../../domain/idempotency";
 import { rawMember } from "../../lib/json-span";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { formatTraceparent } from "../../lib/trace";
 import { storedResponse } from "../../middleware/idempotency";
 import { serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateEvent, EventSchema } from "./schemas";
 
 // Read the body as text before the validator parses it, so that the payload can be measured as

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { eventView, getEvent } from "../../domain/events";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { IdParam, serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { EventSchema } from "./schemas";
 
 const route = protectedRoute("events:read", {

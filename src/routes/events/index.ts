@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerCreateEvent } from "./create-event";
 import { registerGetEvent } from "./get-event";
 import { registerListEvents } from "./list-events";

@@ -1,7 +1,7 @@
 import { eventView, listEvents } from "../../domain/events";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { EventQuery, EventSchema } from "./schemas";
 
 const route = protectedRoute("events:read", {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createGroup, groupView } from "../../domain/groups";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateGroup, GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:write", {

@@ -1,6 +1,6 @@
 import { deleteGroup, getGroup, groupView } from "../../domain/groups";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { checkIfMatch, IdParam, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("groups:write", {
   method: "delete",

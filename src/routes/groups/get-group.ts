@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getGroup, groupView } from "../../domain/groups";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { IdParam, serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {

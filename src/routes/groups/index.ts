@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerCreateGroup } from "./create-group";
 import { registerDeleteGroup } from "./delete-group";
 import { registerGetGroup } from "./get-group";

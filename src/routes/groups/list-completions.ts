@@ -1,7 +1,7 @@
 import { completionView, listCompletions } from "../../domain/groups";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, IdParam, listPage, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { CompletionQuery, CompletionSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {

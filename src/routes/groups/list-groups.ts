@@ -1,7 +1,7 @@
 import { groupView, listGroups } from "../../domain/groups";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { GroupQuery, GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {

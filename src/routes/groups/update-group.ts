@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getGroup, groupView, updateGroup } from "../../domain/groups";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { GroupSchema, UpdateGroup } from "./schemas";
 
 const route = protectedRoute("groups:write", {

@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerLive } from "./live";
 import { registerReady } from "./ready";
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { checkReadiness } from "../../domain/health";
-import { dependencyChecks } from "../../infra/probes";
-import { type AppRouter, errorResponses } from "../../lib/openapi";
+import { type AppRouter, errorResponses } from "../openapi";
+import { dependencyChecks } from "./probes";
 
 const CheckSchema = z
   .object({

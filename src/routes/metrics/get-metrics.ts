@@ -6,11 +6,11 @@ import { checkReadiness } from "../../domain/health";
 import { outboxGauges } from "../../domain/outbox";
 import { permissionsFor } from "../../domain/permissions";
 import { gauge, renderMetrics } from "../../infra/metrics";
-import { dependencyChecks } from "../../infra/probes";
 import { ApiError } from "../../lib/errors";
-import { type AppRouter, errorResponses, SECURITY } from "../../lib/openapi";
 import { refuse } from "../../middleware/auth";
+import { dependencyChecks } from "../health/probes";
 import { authDeps } from "../http";
+import { type AppRouter, errorResponses, SECURITY } from "../openapi";
 
 const route = createRoute({
   method: "get",

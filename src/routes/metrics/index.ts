@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerGetMetrics } from "./get-metrics";
 
 export const metricsRoutes = createRouter();

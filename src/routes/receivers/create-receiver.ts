@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createReceiver, receiverView } from "../../domain/receivers";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateReceiver, ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:write", {

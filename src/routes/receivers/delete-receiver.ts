@@ -1,6 +1,6 @@
 import { deleteReceiver, getReceiver, receiverView } from "../../domain/receivers";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { checkIfMatch, IdParam, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("receivers:write", {
   method: "delete",

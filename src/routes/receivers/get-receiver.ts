@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getReceiver, receiverView } from "../../domain/receivers";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { IdParam, serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:read", {

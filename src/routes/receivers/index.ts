@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerCreateReceiver } from "./create-receiver";
 import { registerDeleteReceiver } from "./delete-receiver";
 import { registerGetReceiver } from "./get-receiver";

@@ -1,7 +1,7 @@
 import { listReceivers, receiverView } from "../../domain/receivers";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 import { ReceiverQuery, ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:read", {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getReceiver, receiverView, updateReceiver } from "../../domain/receivers";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../lib/openapi";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { ReceiverSchema, UpdateReceiver } from "./schemas";
 
 const route = protectedRoute("receivers:write", {

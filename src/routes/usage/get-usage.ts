@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { settingsFor } from "../../domain/tenant-settings";
 import { gateFor } from "../../infra/gate";
-import { type AppRouter, errorResponses, protectedRoute } from "../../lib/openapi";
+import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
 
 const Usage = z
   .object({

@@ -1,4 +1,4 @@
-import { createRouter } from "../../lib/openapi";
+import { createRouter } from "../openapi";
 import { registerGetUsage } from "./get-usage";
 
 export const usageRoutes = createRouter();

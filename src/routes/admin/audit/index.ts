@@ -1,4 +1,4 @@
-import { createRouter } from "../../../lib/openapi";
+import { createRouter } from "../../openapi";
 import { registerListAudit } from "./list-audit";
 
 export const auditRoutes = createRouter();

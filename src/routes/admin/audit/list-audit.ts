@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { auditView, listAudit } from "../../../domain/audit";
-import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const AuditEntrySchema = z
   .object({

@@ -1,6 +1,6 @@
 import { discardDeadLetter } from "../../../domain/dead-letters";
-import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
 import { IdParam, serviceContext } from "../../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "delete",

@@ -1,4 +1,4 @@
-import { createRouter } from "../../../lib/openapi";
+import { createRouter } from "../../openapi";
 import { registerDiscardDeadLetter } from "./discard-dead-letter";
 import { registerListDeadLetters } from "./list-dead-letters";
 import { registerRetryAllDeadLetters } from "./retry-all-dead-letters";

@@ -1,7 +1,7 @@
 import { deadLetterView, listDeadLetters } from "../../../domain/dead-letters";
-import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
 import { DeadLetterSchema } from "./schemas";
 
 const route = protectedRoute("dlq:admin", {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { retryDeadLetter } from "../../../domain/dead-letters";
-import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
 import { IdParam, serviceContext } from "../../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "post",

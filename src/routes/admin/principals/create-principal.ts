@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createPrincipal, principalView } from "../../../domain/principals";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../../lib/openapi";
 import { serviceContext, withEtag } from "../../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { CreatePrincipal, PrincipalSchema } from "./schemas";
 
 const route = protectedRoute("principals:admin", {

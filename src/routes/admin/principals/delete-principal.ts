@@ -1,6 +1,6 @@
 import { deletePrincipal, getPrincipal, principalView } from "../../../domain/principals";
-import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
 import { checkIfMatch, IdParam, serviceContext } from "../../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("principals:admin", {
   method: "delete",

@@ -1,4 +1,4 @@
-import { createRouter } from "../../../lib/openapi";
+import { createRouter } from "../../openapi";
 import { registerCreatePrincipal } from "./create-principal";
 import { registerDeletePrincipal } from "./delete-principal";
 import { registerListPrincipals } from "./list-principals";

@@ -1,7 +1,7 @@
 import { listPrincipals, principalView } from "../../../domain/principals";
-import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
 import { PrincipalSchema } from "./schemas";
 
 const route = protectedRoute("principals:admin", {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getPrincipal, principalView, updatePrincipal } from "../../../domain/principals";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../../lib/openapi";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { PrincipalSchema, UpdatePrincipal } from "./schemas";
 
 const route = protectedRoute("principals:admin", {

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createTenant, tenantView } from "../../../domain/tenants";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../../lib/openapi";
 import { platformContext, withEtag } from "../../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { CreateTenant, TenantSchema } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {

@@ -1,4 +1,4 @@
-import { createRouter } from "../../../lib/openapi";
+import { createRouter } from "../../openapi";
 import { registerCreateTenant } from "./create-tenant";
 import { registerListTenants } from "./list-tenants";
 import { registerUpdateTenant } from "./update-tenant";

@@ -1,7 +1,7 @@
 import { listTenants, tenantView } from "../../../domain/tenants";
-import { type AppRouter, errorResponses, protectedRoute } from "../../../lib/openapi";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, platformContext } from "../../http";
+import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
 import { TenantSchema } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {

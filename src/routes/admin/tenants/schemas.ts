@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { TenantSettings } from "../../../domain/tenants";
+import { TenantSettings } from "../../../contracts/tenant-settings";
 
 export const TenantSchema = z
   .object({

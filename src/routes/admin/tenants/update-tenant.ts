@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getTenant, tenantView, updateTenant } from "../../../domain/tenants";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../../lib/openapi";
 import { checkIfMatch, IdParam, platformContext, withEtag } from "../../http";
+import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { TenantSchema, UpdateTenant } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {

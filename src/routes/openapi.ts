@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../context";
 import type { Permission } from "../domain/permissions";
-import { ApiError, type ErrorCode } from "./errors";
+import { ApiError, type ErrorCode } from "../lib/errors";
 
 export const ErrorSchema = z
   .object({

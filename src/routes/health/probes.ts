@@ -1,10 +1,10 @@
 // The dependency probes readiness runs, built from the configuration.
 import { Redis } from "@upstash/redis/cloudflare";
 import { sql } from "drizzle-orm";
-import { openDatabase } from "../db/client";
-import type { DependencyCheck } from "../domain/health";
-import type { Config } from "../env";
-import { gateFor } from "./gate";
+import { openDatabase } from "../../db/client";
+import type { DependencyCheck } from "../../domain/health";
+import type { Config } from "../../env";
+import { gateFor } from "../../infra/gate";
 
 export function dependencyChecks(config: Config): Record<string, DependencyCheck> {
   const redisUrl = config.UPSTASH_REDIS_REST_URL;
