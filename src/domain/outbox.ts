@@ -17,27 +17,13 @@
 // outage lasts.
 import { sql } from "drizzle-orm";
 import { ulid } from "ulidx";
-import type { Delivery, KafkaRecord } from "../contracts/kafka";
+import type { Delivery } from "../contracts/kafka";
 import type { Database } from "../db/client";
 import type { Config } from "../env";
 import type { MetricsBatch } from "../infra/metrics";
 import type { Logger } from "../lib/logger";
 import type { Tracer } from "../lib/tracing";
-
-/** A Kafka producer behind its circuit breaker (src/infra/kafka.ts implements it). */
-export interface KafkaPort {
-  producer: { send(records: KafkaRecord[], deadline: number): Promise<Delivery[]> };
-  breaker: {
-    readonly state: "closed" | "open" | "half_open";
-    allows(now: number): boolean;
-    refuses(now: number): boolean;
-    endTrial(): void;
-    /** True when this success closed the circuit. */
-    succeeded(): boolean;
-    /** True when this failure opened the circuit. */
-    failed(now: number): boolean;
-  };
-}
+import type { KafkaPort } from "./ports";
 
 export interface PublishDeps {
   db: Database;

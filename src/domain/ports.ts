@@ -1,8 +1,10 @@
 // What leaves the process, as the services and the request pipeline use it: the tenant's gate,
-// the publisher, the clock and the after-response runner. Adapters satisfy these by their shape
-// (the TenantGate stub, src/middleware/after-response.ts); src/domain/memory-ports.ts has the
-// in-memory versions unit tests use.
+// the publisher, the clock, the after-response runner and the Kafka producer. Adapters satisfy
+// these by their shape (the TenantGate stub, src/middleware/after-response.ts, src/infra/kafka.ts);
+// src/domain/memory-ports.ts has the in-memory versions unit tests use.
+
 import type { AdmitRequest, AdmitVerdict, LeaveOutcome, PassRequest, PassVerdict } from "../contracts/gate";
+import type { Delivery, KafkaRecord } from "../contracts/kafka";
 
 export interface Clock {
   now(): Date;
@@ -29,3 +31,18 @@ export interface TenantGatePort {
 
 /** The gate of a tenant (or of an anonymous caller's address). */
 export type GateDirectory = (name: string) => TenantGatePort;
+
+/** A Kafka producer behind its circuit breaker (src/infra/kafka.ts implements it). */
+export interface KafkaPort {
+  producer: { send(records: KafkaRecord[], deadline: number): Promise<Delivery[]> };
+  breaker: {
+    readonly state: "closed" | "open" | "half_open";
+    allows(now: number): boolean;
+    refuses(now: number): boolean;
+    endTrial(): void;
+    /** True when this success closed the circuit. */
+    succeeded(): boolean;
+    /** True when this failure opened the circuit. */
+    failed(now: number): boolean;
+  };
+}
