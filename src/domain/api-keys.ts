@@ -1,8 +1,9 @@
 // API keys of a tenant: created by admins, shown once, stored as SHA-256, revocable, may expire.
 
-import { and, desc, eq, isNull, lt } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { Database } from "../db/client";
+import { tenantPage } from "../db/pages";
 import { apiKeys } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
@@ -68,12 +69,7 @@ export async function getApiKey(ctx: ServiceContext, id: string): Promise<ApiKey
 }
 
 export function listApiKeys(ctx: ServiceContext, page: { limit: number; after?: string }) {
-  return ctx.db
-    .select()
-    .from(apiKeys)
-    .where(and(live(ctx), page.after ? lt(apiKeys.id, page.after) : undefined))
-    .orderBy(desc(apiKeys.id))
-    .limit(page.limit);
+  return tenantPage(ctx.db, apiKeys, ctx.tenantId, page, [isNull(apiKeys.revokedAt)]);
 }
 
 /** Revokes at once: the gate refuses the key (and tokens issued from it) from now on. */

@@ -1,11 +1,12 @@
 // The audit log: who did what to which resource, with what outcome. Entries of a change are
 // written in the change's own transaction (`withAudit`): if the entry cannot be written, the
 // change fails too. Nothing here updates or deletes an entry (and a trigger refuses it).
-import { and, desc, eq, gte, lt, lte } from "drizzle-orm";
+import { gte, lte } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { RequestMeta } from "../contracts/request";
 import type { Database, Transaction } from "../db/client";
 import { eqIfGiven } from "../db/filters";
+import { tenantPage } from "../db/pages";
 import { auditLogs } from "../db/schema";
 import type { Principal } from "./auth";
 import type { ServiceContext } from "./context";
@@ -100,22 +101,13 @@ export function listAudit(
   filter: AuditFilter,
   page: { limit: number; after?: string | undefined },
 ) {
-  return ctx.db
-    .select()
-    .from(auditLogs)
-    .where(
-      and(
-        eq(auditLogs.tenantId, ctx.tenantId),
-        eqIfGiven(auditLogs.actorId, filter.actor),
-        eqIfGiven(auditLogs.action, filter.action),
-        eqIfGiven(auditLogs.resourceType, filter.resource_type),
-        eqIfGiven(auditLogs.resourceId, filter.resource_id),
-        eqIfGiven(auditLogs.outcome, filter.outcome),
-        filter.since ? gte(auditLogs.createdAt, filter.since) : undefined,
-        filter.until ? lte(auditLogs.createdAt, filter.until) : undefined,
-        page.after ? lt(auditLogs.id, page.after) : undefined,
-      ),
-    )
-    .orderBy(desc(auditLogs.id))
-    .limit(page.limit);
+  return tenantPage(ctx.db, auditLogs, ctx.tenantId, page, [
+    eqIfGiven(auditLogs.actorId, filter.actor),
+    eqIfGiven(auditLogs.action, filter.action),
+    eqIfGiven(auditLogs.resourceType, filter.resource_type),
+    eqIfGiven(auditLogs.resourceId, filter.resource_id),
+    eqIfGiven(auditLogs.outcome, filter.outcome),
+    filter.since ? gte(auditLogs.createdAt, filter.since) : undefined,
+    filter.until ? lte(auditLogs.createdAt, filter.until) : undefined,
+  ]);
 }

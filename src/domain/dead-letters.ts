@@ -1,8 +1,9 @@
 // The dead-letter queue of a tenant: outbox messages that failed every attempt. Retrying puts a
 // message back in the outbox as it was (same CloudEvent id: consumers deduplicate on it), at the
 // end of its key's queue; discarding deletes it. Every action is audited with the change.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Transaction } from "../db/client";
+import { tenantPage } from "../db/pages";
 import { deadLetters } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { withAudit } from "./audit";
@@ -26,14 +27,7 @@ export function deadLetterView(row: DeadLetterRow) {
 const notFound = () => new ApiError(404, "NOT_FOUND", "No such dead letter.");
 
 export function listDeadLetters(ctx: ServiceContext, page: { limit: number; after?: string | undefined }) {
-  return ctx.db
-    .select()
-    .from(deadLetters)
-    .where(
-      and(eq(deadLetters.tenantId, ctx.tenantId), page.after ? lt(deadLetters.id, page.after) : undefined),
-    )
-    .orderBy(desc(deadLetters.id))
-    .limit(page.limit);
+  return tenantPage(ctx.db, deadLetters, ctx.tenantId, page);
 }
 
 /** Moves the tenant's dead letters (one, or all) back to the outbox; returns their keys. */

@@ -7,10 +7,11 @@
 // are serialized), then compare every member's latest event for the key. A transition to
 // all-green records one completion; a member's later failure makes the group incomplete again,
 // so a later all-green records a new one.
-import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { encodeTime, ulid } from "ulidx";
 import { eqIfGiven } from "../db/filters";
+import { tenantPage } from "../db/pages";
 import { eventReceivers, events, type groupCompletions } from "../db/schema";
 import { ApiError, sqlStateOf } from "../lib/errors";
 import { type MessageContext, outboxMessage } from "./cloud-events";
@@ -199,24 +200,15 @@ export function listEvents(
   filter: EventFilter,
   page: { limit: number; after?: string | undefined },
 ) {
-  return ctx.db
-    .select()
-    .from(events)
-    .where(
-      and(
-        eq(events.tenantId, ctx.tenantId),
-        eqIfGiven(events.eventReceiverId, filter.event_receiver_id),
-        eqIfGiven(events.name, filter.name),
-        eqIfGiven(events.version, filter.version),
-        eqIfGiven(events.release, filter.release),
-        eqIfGiven(events.platformId, filter.platform_id),
-        eqIfGiven(events.package, filter.package),
-        eqIfGiven(events.success, filter.success),
-        filter.since ? gte(events.id, firstIdAt(filter.since)) : undefined,
-        filter.until ? lt(events.id, firstIdAt(filter.until)) : undefined,
-        page.after ? lt(events.id, page.after) : undefined,
-      ),
-    )
-    .orderBy(desc(events.id))
-    .limit(page.limit);
+  return tenantPage(ctx.db, events, ctx.tenantId, page, [
+    eqIfGiven(events.eventReceiverId, filter.event_receiver_id),
+    eqIfGiven(events.name, filter.name),
+    eqIfGiven(events.version, filter.version),
+    eqIfGiven(events.release, filter.release),
+    eqIfGiven(events.platformId, filter.platform_id),
+    eqIfGiven(events.package, filter.package),
+    eqIfGiven(events.success, filter.success),
+    filter.since ? gte(events.id, firstIdAt(filter.since)) : undefined,
+    filter.until ? lt(events.id, firstIdAt(filter.until)) : undefined,
+  ]);
 }

@@ -3,6 +3,7 @@ import { and, desc, eq, getTableColumns, inArray, lt, sql } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { Transaction } from "../db/client";
 import { eqIfGiven } from "../db/filters";
+import { tenantPage } from "../db/pages";
 import { eventReceivers, groupCompletions, groupMembers, receiverGroups } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { withAudit } from "./audit";
@@ -232,21 +233,12 @@ export async function listCompletions(
     .from(receiverGroups)
     .where(inTenant(ctx, groupId));
   if (!group) throw notFound();
-  return ctx.db
-    .select()
-    .from(groupCompletions)
-    .where(
-      and(
-        eq(groupCompletions.tenantId, ctx.tenantId),
-        eq(groupCompletions.groupId, groupId),
-        eqIfGiven(groupCompletions.name, filter.name),
-        eqIfGiven(groupCompletions.version, filter.version),
-        eqIfGiven(groupCompletions.release, filter.release),
-        eqIfGiven(groupCompletions.platformId, filter.platform_id),
-        eqIfGiven(groupCompletions.package, filter.package),
-        page.after ? lt(groupCompletions.id, page.after) : undefined,
-      ),
-    )
-    .orderBy(desc(groupCompletions.id))
-    .limit(page.limit);
+  return tenantPage(ctx.db, groupCompletions, ctx.tenantId, page, [
+    eq(groupCompletions.groupId, groupId),
+    eqIfGiven(groupCompletions.name, filter.name),
+    eqIfGiven(groupCompletions.version, filter.version),
+    eqIfGiven(groupCompletions.release, filter.release),
+    eqIfGiven(groupCompletions.platformId, filter.platform_id),
+    eqIfGiven(groupCompletions.package, filter.package),
+  ]);
 }

@@ -1,7 +1,8 @@
 // Principals of a tenant (people and services that authenticate with tokens), managed by admins.
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { Database } from "../db/client";
+import { tenantPage } from "../db/pages";
 import { apiKeys, principals, tenants } from "../db/schema";
 import { gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
@@ -58,12 +59,7 @@ export async function getPrincipal(ctx: ServiceContext, id: string): Promise<Pri
 }
 
 export function listPrincipals(ctx: ServiceContext, page: { limit: number; after?: string }) {
-  return ctx.db
-    .select()
-    .from(principals)
-    .where(and(eq(principals.tenantId, ctx.tenantId), page.after ? lt(principals.id, page.after) : undefined))
-    .orderBy(desc(principals.id))
-    .limit(page.limit);
+  return tenantPage(ctx.db, principals, ctx.tenantId, page);
 }
 
 export async function updatePrincipal(

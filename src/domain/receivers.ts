@@ -1,7 +1,8 @@
 // Event receivers: typed destinations whose JSON Schema every event payload must satisfy.
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { ulid } from "ulidx";
 import { eqIfGiven } from "../db/filters";
+import { tenantPage } from "../db/pages";
 import { eventReceivers } from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { withAudit } from "./audit";
@@ -76,20 +77,11 @@ export function listReceivers(
   filter: ReceiverFilter,
   page: { limit: number; after?: string | undefined },
 ) {
-  return ctx.db
-    .select()
-    .from(eventReceivers)
-    .where(
-      and(
-        eq(eventReceivers.tenantId, ctx.tenantId),
-        eqIfGiven(eventReceivers.name, filter.name),
-        eqIfGiven(eventReceivers.type, filter.type),
-        eqIfGiven(eventReceivers.version, filter.version),
-        page.after ? lt(eventReceivers.id, page.after) : undefined,
-      ),
-    )
-    .orderBy(desc(eventReceivers.id))
-    .limit(page.limit);
+  return tenantPage(ctx.db, eventReceivers, ctx.tenantId, page, [
+    eqIfGiven(eventReceivers.name, filter.name),
+    eqIfGiven(eventReceivers.type, filter.type),
+    eqIfGiven(eventReceivers.version, filter.version),
+  ]);
 }
 
 /** Only the description may change: name, type, version and schema are the receiver's identity. */
