@@ -167,11 +167,6 @@ export async function passGate(
   return verdict.verdict === "allow" ? undefined : verdict;
 }
 
-/** Whether the subject may act now (the token endpoint's check): the gate's access verdict alone. */
-export async function checkStatus(deps: AuthDeps, principal: StatusSubject): Promise<void> {
-  await passGate(deps, principal);
-}
-
 export async function authenticateApiKey(deps: AuthDeps, key: string): Promise<Principal> {
   if (!API_KEY_PATTERN.test(key)) throw new AuthFailure("malformed_api_key", true);
   const known = await findApiKey(deps, key);

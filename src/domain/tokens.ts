@@ -7,7 +7,7 @@ import { gateFor } from "../infra/gate";
 import { signAccessToken, TokenRejected, verifyAccessToken } from "../infra/jwt";
 import { randomHex, sha256Hex } from "../lib/crypto";
 import { type AuditActor, auditRow, writeAudit } from "./audit";
-import { type AuthDeps, AuthFailure, authenticateApiKey, checkStatus, type Principal } from "./auth";
+import { type AuthDeps, AuthFailure, authenticateApiKey, type Principal, passGate } from "./auth";
 
 export const REFRESH_TOKEN_PATTERN = /^xzepr_rt_[0-9a-f]{64}$/;
 
@@ -82,7 +82,7 @@ export async function exchangeApiKey(
   apiKey: string,
 ): Promise<{ principal: Principal; tokens: TokenResponse }> {
   const principal = await authenticateApiKey(deps, apiKey);
-  await checkStatus(deps, principal);
+  await passGate(deps, principal);
   return { principal, tokens: await issue(deps, request, principal, ulid()) };
 }
 
@@ -163,7 +163,7 @@ export async function rotateRefreshToken(
     auth: "jwt",
     family: claimed.familyId,
   };
-  await checkStatus(deps, principal);
+  await passGate(deps, principal);
   return { principal, tokens: await issue(deps, request, principal, claimed.familyId) };
 }
 

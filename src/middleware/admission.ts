@@ -13,7 +13,7 @@ import type { Permission } from "../domain/permissions";
 import { settingsFor } from "../domain/tenant-settings";
 import type { Config } from "../env";
 import { ApiError } from "../lib/errors";
-import { forbidden, missingPermission, refuse } from "./auth";
+import { authDeps, forbidden, missingPermission, refuse } from "./auth";
 
 export const DEFAULT_LIMITS: Record<Tier, number> = { anonymous: 10, authenticated: 100, admin: 1000 };
 const WINDOW_MS = 60_000;
@@ -147,11 +147,7 @@ export function admission(options: {
     let verdict: AdmitVerdict | undefined;
     if (principal) {
       try {
-        verdict = await passGate(
-          { config, db: c.get("db"), now: Math.floor(now / 1000), gates: c.get("gates") },
-          principal,
-          refusedAnyway ? undefined : admit,
-        );
+        verdict = await passGate(authDeps(c), principal, refusedAnyway ? undefined : admit);
       } catch (error) {
         if (error instanceof AuthFailure) throw refuse(c, error);
         throw error;
@@ -187,7 +183,7 @@ export function admission(options: {
         const events = rule.quota && c.res.status === 201 ? 1 : 0;
         const gate = c.get("gates")(principal.tenantId);
         c.get("after").run("tenant gate leave", () =>
-          gate.leave({ events, now: Date.now(), tenantId: principal.tenantId }),
+          gate.leave({ events, now: c.get("clock").now().getTime(), tenantId: principal.tenantId }),
         );
       }
     }

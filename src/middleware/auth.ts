@@ -5,7 +5,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
 import { firstUseThisMinute, touchApiKey } from "../domain/api-keys";
 import { writeAudit } from "../domain/audit";
-import { AuthFailure, type Principal, authenticate as resolvePrincipal } from "../domain/auth";
+import { type AuthDeps, AuthFailure, type Principal, authenticate as resolvePrincipal } from "../domain/auth";
 import type { Permission } from "../domain/permissions";
 import { permissionsFor } from "../domain/permissions";
 import { ApiError } from "../lib/errors";
@@ -31,25 +31,29 @@ export function refuse(c: Context<AppEnv>, failure: AuthFailure): ApiError {
  * Credentials are checked in the isolate; the subject's status is the gate's, in admission's one
  * call.
  */
+/** What resolving a credential and asking the gate need: the request's config, database, time and gates. */
+export function authDeps(c: Context<AppEnv>): AuthDeps {
+  const now = Math.floor(c.get("clock").now().getTime() / 1000);
+  return { config: c.get("config"), db: c.get("db"), now, gates: c.get("gates") };
+}
+
 export function authenticate(options: { public: string[] }) {
   const open = new Set(options.public);
   return createMiddleware<AppEnv>(async (c, next) => {
     const route = c.get("route");
     if (open.has(route) || open.has(`${c.req.method} ${route}`)) return next();
-    const config = c.get("config");
-    const db = c.get("db");
-    const now = Math.floor(c.get("clock").now().getTime() / 1000);
+    const deps = authDeps(c);
     try {
-      const principal = await resolvePrincipal(
-        { config, db, now, gates: c.get("gates") },
-        { authorization: c.req.header("authorization"), apiKey: c.req.header("x-api-key") },
-      );
+      const principal = await resolvePrincipal(deps, {
+        authorization: c.req.header("authorization"),
+        apiKey: c.req.header("x-api-key"),
+      });
       c.set("principal", principal);
       c.set("tenantId", principal.tenantId);
       c.set("principalId", principal.id);
-      if (principal.auth === "api_key" && firstUseThisMinute(principal.id, now)) {
+      if (principal.auth === "api_key" && firstUseThisMinute(principal.id, deps.now)) {
         c.get("after").run("api key use", () =>
-          touchApiKey(db, principal.tenantId, principal.id, new Date()),
+          touchApiKey(deps.db, principal.tenantId, principal.id, new Date(deps.now * 1000)),
         );
       }
     } catch (error) {

@@ -43,7 +43,7 @@ export function idempotency() {
     );
     const scope: KeyScope = { db: c.get("db"), tenantId: principal.tenantId, principalId: principal.id, key };
     const config = c.get("config");
-    const claim = await claimKey(scope, requestHash, new Date(), config.REQUEST_TIMEOUT_MS * 2);
+    const claim = await claimKey(scope, requestHash, c.get("clock").now(), config.REQUEST_TIMEOUT_MS * 2);
 
     if (claim.state === "mismatch") {
       throw new ApiError(

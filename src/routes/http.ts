@@ -2,7 +2,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../context";
-import type { AuthDeps } from "../domain/auth";
 import type { ServiceContext } from "../domain/context";
 import type { PlatformContext } from "../domain/tenants";
 import { assertIfMatch, etagOf, notModified } from "../lib/etag";
@@ -24,16 +23,6 @@ export function serviceContext(c: Context<AppEnv>): ServiceContext {
     principal,
     request: requestMeta(c),
     now: c.get("clock").now(),
-  };
-}
-
-/** What the token endpoint and other credential checks need. */
-export function authDeps(c: Context<AppEnv>): AuthDeps {
-  return {
-    config: c.get("config"),
-    db: c.get("db"),
-    now: Math.floor(c.get("clock").now().getTime() / 1000),
-    gates: c.get("gates"),
   };
 }
 

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { revokeToken } from "../../domain/tokens";
+import { authDeps } from "../../middleware/auth";
 import { requestMeta } from "../../middleware/request-context";
-import { authDeps } from "../http";
 import { type AppRouter, errorResponses, jsonBody, SECURITY } from "../openapi";
 
 const route = createRoute({

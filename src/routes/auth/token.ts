@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AuthFailure } from "../../domain/auth";
 import { exchangeApiKey, rotateRefreshToken } from "../../domain/tokens";
-import { refuse } from "../../middleware/auth";
+import { authDeps, refuse } from "../../middleware/auth";
 import { requestMeta } from "../../middleware/request-context";
-import { authDeps } from "../http";
 import { type AppRouter, errorResponses, jsonBody } from "../openapi";
 
 const TokenRequest = z

@@ -7,9 +7,8 @@ import { outboxGauges } from "../../domain/outbox";
 import { permissionsFor } from "../../domain/permissions";
 import { gauge, renderMetrics } from "../../infra/metrics";
 import { ApiError } from "../../lib/errors";
-import { refuse } from "../../middleware/auth";
+import { authDeps, refuse } from "../../middleware/auth";
 import { dependencyChecks } from "../health/probes";
-import { authDeps } from "../http";
 import { type AppRouter, errorResponses, SECURITY } from "../openapi";
 
 const route = createRoute({
