@@ -107,26 +107,32 @@ export const json = (body: unknown, headers: Record<string, string> = {}): Reque
 });
 
 /** A receiver created through the API; its schema requires a numeric `size` unless given. */
+type ReceiverOverrides = Partial<{
+  name: string;
+  type: string;
+  version: string;
+  schema: Record<string, unknown>;
+}>;
+
+/** A valid receiver body: a fresh name, an object schema with a required integer `size`. */
+export function receiverBody(overrides: ReceiverOverrides = {}) {
+  return {
+    name: overrides.name ?? `receiver-${ulid()}`,
+    type: overrides.type ?? "ci.test",
+    version: overrides.version ?? "1.0.0",
+    schema: overrides.schema ?? {
+      type: "object",
+      properties: { size: { type: "integer" }, tag: { type: "string" } },
+      required: ["size"],
+    },
+  };
+}
+
 export async function createReceiver(
   tenant: TenantFixture,
-  overrides: Partial<{ name: string; type: string; version: string; schema: Record<string, unknown> }> = {},
+  overrides: ReceiverOverrides = {},
 ): Promise<{ id: string; fingerprint: string }> {
-  const response = await call(
-    "/api/v1/receivers",
-    json(
-      {
-        name: overrides.name ?? `receiver-${ulid()}`,
-        type: overrides.type ?? "ci.test",
-        version: overrides.version ?? "1.0.0",
-        schema: overrides.schema ?? {
-          type: "object",
-          properties: { size: { type: "integer" }, tag: { type: "string" } },
-          required: ["size"],
-        },
-      },
-      tenant.writer.headers,
-    ),
-  );
+  const response = await call("/api/v1/receivers", json(receiverBody(overrides), tenant.writer.headers));
   if (response.status !== 201)
     throw new Error(`receiver not created: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { data: { id: string; fingerprint: string } }).data;

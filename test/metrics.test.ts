@@ -2,7 +2,7 @@
 // MetricsHub shards that the requests' increments were spread across.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
-import { artifact, createReceiver, createTenant, json } from "./fixtures";
+import { artifact, createReceiver, createTenant, json, receiverBody } from "./fixtures";
 import { callApp, expectError } from "./helpers";
 
 const TOKEN = "m".repeat(40);
@@ -102,9 +102,12 @@ describe("GET /metrics", () => {
     const tenant = await createTenant({
       settings: { event_quota_per_month: 1, max_in_flight: 1, rate_limits: { authenticated: 1000 } },
     });
-    const receiver = await createReceiver(tenant);
+    // callApp waits for each request's after-response work, so every slot is free before the next
+    // request and the event is counted before the next one (a plain fetch returns before that).
+    const created = await send("/api/v1/receivers", json(receiverBody(), tenant.writer.headers));
+    expect(created.status).toBe(201);
+    const receiver = ((await created.json()) as { data: { id: string } }).data;
     const event = eventFor(receiver.id);
-    // callApp waits for the request's after-response work: the event is counted before the next.
     expect((await send("/api/v1/events", json(event, tenant.writer.headers))).status).toBe(201);
     await expectError(
       await send("/api/v1/events", json(event, tenant.writer.headers)),
