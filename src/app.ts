@@ -45,6 +45,23 @@ const ROUTE_RULES: Record<string, RouteRule> = {
   "GET /metrics": { limit: 120, perIp: true },
 };
 
+/** Every operation, by resource; its type is the typed client's (`hc<Api>`, test/client.ts). */
+const api = createRouter()
+  .route("/", healthRoutes)
+  .route("/", authRoutes)
+  .route("/", apiKeyRoutes)
+  .route("/", principalRoutes)
+  .route("/", tenantRoutes)
+  .route("/", dlqRoutes)
+  .route("/", auditRoutes)
+  .route("/", receiverRoutes)
+  .route("/", eventRoutes)
+  .route("/", groupRoutes)
+  .route("/", usageRoutes)
+  .route("/", metricsRoutes);
+
+export type Api = typeof api;
+
 export function createApp() {
   const app = createRouter();
 
@@ -77,18 +94,7 @@ export function createApp() {
   );
   app.use(idempotency());
 
-  app.route("/", healthRoutes);
-  app.route("/", authRoutes);
-  app.route("/", apiKeyRoutes);
-  app.route("/", principalRoutes);
-  app.route("/", tenantRoutes);
-  app.route("/", dlqRoutes);
-  app.route("/", auditRoutes);
-  app.route("/", receiverRoutes);
-  app.route("/", eventRoutes);
-  app.route("/", groupRoutes);
-  app.route("/", usageRoutes);
-  app.route("/", metricsRoutes);
+  app.route("/", api);
   registerSecuritySchemes(app);
   registerOpenApiDocument(app);
   registerReference(app);

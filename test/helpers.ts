@@ -6,7 +6,7 @@ import type { App } from "../src/app";
 export const BASE = "https://xzepr.test";
 
 /** A client address of its own per request, unless the test names one (per-IP limits). */
-function withClientIp(init: RequestInit = {}): RequestInit {
+export function withClientIp(init: RequestInit = {}): RequestInit {
   const headers = new Headers(init.headers);
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", `test-${crypto.randomUUID()}`);
   return { ...init, headers };

@@ -10,6 +10,7 @@ import { ApiError } from "../lib/errors";
 import { newApiKeySecret } from "./api-key-secret";
 import { withAudit } from "./audit";
 import type { ServiceContext } from "./context";
+import type { Role } from "./permissions";
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -29,7 +30,7 @@ const live = (ctx: ServiceContext) => and(eq(apiKeys.tenantId, ctx.tenantId), is
 
 export async function createApiKey(
   ctx: ServiceContext,
-  input: { name: string; roles: string[]; expiresAt?: Date | undefined },
+  input: { name: string; roles: Role[]; expiresAt?: Date | undefined },
 ) {
   if (input.expiresAt && input.expiresAt <= ctx.now) {
     throw new ApiError(400, "VALIDATION_FAILED", "The request is invalid.", {

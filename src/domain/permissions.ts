@@ -1,6 +1,7 @@
 // RBAC: the one table mapping roles to permissions. Routes declare the permission they need.
-export const ROLES = ["admin", "writer", "reader", "platform_admin"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "../contracts/roles";
+
+export { ROLES, type Role };
 /** Roles an admin can give within a tenant; platform_admin is granted by platform admins only. */
 export const TENANT_ROLES = ["admin", "writer", "reader"] as const;
 

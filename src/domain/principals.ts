@@ -9,7 +9,7 @@ import { ApiError } from "../lib/errors";
 import { withAudit } from "./audit";
 import type { Principal } from "./auth";
 import { conflictOnDuplicate, type ServiceContext } from "./context";
-import { permissionsFor } from "./permissions";
+import { permissionsFor, type Role } from "./permissions";
 
 export type PrincipalRow = typeof principals.$inferSelect;
 
@@ -29,7 +29,7 @@ const DUPLICATE = "A principal with this name already exists in the tenant.";
 
 export async function createPrincipal(
   ctx: ServiceContext,
-  input: { name: string; roles: string[]; enabled: boolean },
+  input: { name: string; roles: Role[]; enabled: boolean },
 ) {
   const id = ulid();
   const [row] = await conflictOnDuplicate(DUPLICATE, () =>
@@ -65,7 +65,7 @@ export function listPrincipals(ctx: ServiceContext, page: { limit: number; after
 export async function updatePrincipal(
   ctx: ServiceContext,
   id: string,
-  changes: { name?: string | undefined; roles?: string[] | undefined; enabled?: boolean | undefined },
+  changes: { name?: string | undefined; roles?: Role[] | undefined; enabled?: boolean | undefined },
 ) {
   // Role changes and disabling are in the entry's action: principal.update.
   const [row] = await conflictOnDuplicate(DUPLICATE, () =>

@@ -39,22 +39,24 @@ const errorDescriptions: Record<number, { description: string; codes: ErrorCode[
 /** Every route can answer these: they come from the shared pipeline, not from the route. */
 const PIPELINE_STATUSES = [405, 431, 500, 504] as const;
 
+type ErrorResponse = { description: string; content: { "application/json": { schema: typeof ErrorSchema } } };
+
 /** The error responses of a route: the pipeline's plus the ones the route names. */
-export function errorResponses(...statuses: number[]) {
+export function errorResponses<const S extends number[]>(
+  ...statuses: S
+): Record<S[number] | (typeof PIPELINE_STATUSES)[number], ErrorResponse> {
   const all = [...new Set([...statuses, ...PIPELINE_STATUSES])].sort();
   return Object.fromEntries(
     all.map((status) => {
       const known = errorDescriptions[status];
       if (!known) throw new Error(`no description for error status ${status}`);
-      return [
-        status,
-        {
-          description: `${known.description} (${known.codes.join(", ")})`,
-          content: { "application/json": { schema: ErrorSchema } },
-        },
-      ];
+      const response: ErrorResponse = {
+        description: `${known.description} (${known.codes.join(", ")})`,
+        content: { "application/json": { schema: ErrorSchema } },
+      };
+      return [status, response];
     }),
-  );
+  ) as Record<S[number] | (typeof PIPELINE_STATUSES)[number], ErrorResponse>;
 }
 
 /**

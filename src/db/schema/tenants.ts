@@ -11,6 +11,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { Role } from "../../contracts/roles";
 import { createdAt, updatedAt } from "./columns";
 
 export const tenants = pgTable(
@@ -36,7 +37,7 @@ export const principals = pgTable(
       .notNull()
       .references(() => tenants.id),
     name: text("name").notNull(),
-    roles: text("roles").array().notNull(),
+    roles: text("roles").array().$type<Role[]>().notNull(),
     enabled: boolean("enabled").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -58,7 +59,7 @@ export const apiKeys = pgTable(
     prefix: text("prefix").notNull(),
     /** Lowercase hex SHA-256 of the whole key; the key itself is never stored. */
     keyHash: text("key_hash").notNull(),
-    roles: text("roles").array().notNull(),
+    roles: text("roles").array().$type<Role[]>().notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { apiKeyView, createApiKey } from "../../domain/api-keys";
 import { serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { NewApiKeySchema, Roles } from "./schemas";
 
 const CreateApiKey = z
@@ -27,14 +27,13 @@ const route = protectedRoute("api_keys:admin", {
   },
 });
 
-export const registerCreateApiKey = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const input = c.req.valid("json");
-    const { row, key } = await createApiKey(serviceContext(c), {
-      name: input.name,
-      roles: input.roles,
-      expiresAt: input.expires_at ? new Date(input.expires_at) : undefined,
-    });
-    const { body, etag } = await withEtag(c, { ...apiKeyView(row), key });
-    return c.json(body, 201, { ETag: etag, Location: `/api/v1/api-keys/${row.id}` });
+export const createApiKeyEndpoint = createRouter().openapi(route, async (c) => {
+  const input = c.req.valid("json");
+  const { row, key } = await createApiKey(serviceContext(c), {
+    name: input.name,
+    roles: input.roles,
+    expiresAt: input.expires_at ? new Date(input.expires_at) : undefined,
   });
+  const { body, etag } = await withEtag(c, { ...apiKeyView(row), key });
+  return c.json(body, 201, { ETag: etag, Location: `/api/v1/api-keys/${row.id}` });
+});

@@ -1,6 +1,6 @@
 import { revokeApiKey } from "../../domain/api-keys";
 import { IdParam, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("api_keys:admin", {
   method: "delete",
@@ -11,8 +11,7 @@ const route = protectedRoute("api_keys:admin", {
   responses: { 204: { description: "Revoked" }, ...errorResponses(400, 404, 429) },
 });
 
-export const registerDeleteApiKey = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    await revokeApiKey(serviceContext(c), c.req.valid("param").id);
-    return c.body(null, 204);
-  });
+export const deleteApiKeyEndpoint = createRouter().openapi(route, async (c) => {
+  await revokeApiKey(serviceContext(c), c.req.valid("param").id);
+  return c.body(null, 204);
+});

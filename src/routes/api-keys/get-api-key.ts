@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { apiKeyView, getApiKey } from "../../domain/api-keys";
 import { IdParam, serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { ApiKeySchema } from "./schemas";
 
 const route = protectedRoute("api_keys:admin", {
@@ -20,12 +20,11 @@ const route = protectedRoute("api_keys:admin", {
   },
 });
 
-export const registerGetApiKey = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { body, etag, notModified } = await withEtag(
-      c,
-      apiKeyView(await getApiKey(serviceContext(c), c.req.valid("param").id)),
-    );
-    if (notModified) return c.body(null, 304, { ETag: etag });
-    return c.json(body, 200, { ETag: etag });
-  });
+export const getApiKeyEndpoint = createRouter().openapi(route, async (c) => {
+  const { body, etag, notModified } = await withEtag(
+    c,
+    apiKeyView(await getApiKey(serviceContext(c), c.req.valid("param").id)),
+  );
+  if (notModified) return c.body(null, 304, { ETag: etag });
+  return c.json(body, 200, { ETag: etag });
+});

@@ -1,11 +1,11 @@
 import { createRouter } from "../openapi";
-import { registerCreateApiKey } from "./create-api-key";
-import { registerDeleteApiKey } from "./delete-api-key";
-import { registerGetApiKey } from "./get-api-key";
-import { registerListApiKeys } from "./list-api-keys";
+import { createApiKeyEndpoint } from "./create-api-key";
+import { deleteApiKeyEndpoint } from "./delete-api-key";
+import { getApiKeyEndpoint } from "./get-api-key";
+import { listApiKeysEndpoint } from "./list-api-keys";
 
-export const apiKeyRoutes = createRouter();
-registerCreateApiKey(apiKeyRoutes);
-registerListApiKeys(apiKeyRoutes);
-registerGetApiKey(apiKeyRoutes);
-registerDeleteApiKey(apiKeyRoutes);
+export const apiKeyRoutes = createRouter()
+  .route("/", createApiKeyEndpoint)
+  .route("/", listApiKeysEndpoint)
+  .route("/", getApiKeyEndpoint)
+  .route("/", deleteApiKeyEndpoint);

@@ -1,7 +1,7 @@
 import { apiKeyView, listApiKeys } from "../../domain/api-keys";
 import { listSchema, PageQuery } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { ApiKeySchema } from "./schemas";
 
 const route = protectedRoute("api_keys:admin", {
@@ -19,10 +19,9 @@ const route = protectedRoute("api_keys:admin", {
   },
 });
 
-export const registerListApiKeys = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listApiKeys(serviceContext(c), { limit: page_size + 1, ...(after ? { after } : {}) });
-    return c.json(await listPage(c, rows.map(apiKeyView), page_size), 200);
-  });
+export const listApiKeysEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listApiKeys(serviceContext(c), { limit: page_size + 1, ...(after ? { after } : {}) });
+  return c.json(await listPage(c, rows.map(apiKeyView), page_size), 200);
+});

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { TENANT_ROLES } from "../../domain/permissions";
+import { ROLES, TENANT_ROLES } from "../../domain/permissions";
 
 export const ApiKeySchema = z
   .object({
     id: z.string(),
     name: z.string(),
     prefix: z.string().openapi({ example: "xzepr_1a43c26d" }),
-    roles: z.array(z.enum(TENANT_ROLES)),
+    roles: z.array(z.enum(ROLES)),
     created_at: z.string(),
     expires_at: z.string().nullable(),
     last_used_at: z.string().nullable(),

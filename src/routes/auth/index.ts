@@ -1,11 +1,11 @@
 import { createRouter } from "../openapi";
-import { registerJwks } from "./jwks";
-import { registerMe } from "./me";
-import { registerRevoke } from "./revoke";
-import { registerToken } from "./token";
+import { jwksEndpoint } from "./jwks";
+import { meEndpoint } from "./me";
+import { revokeEndpoint } from "./revoke";
+import { tokenEndpoint } from "./token";
 
-export const authRoutes = createRouter();
-registerToken(authRoutes);
-registerRevoke(authRoutes);
-registerMe(authRoutes);
-registerJwks(authRoutes);
+export const authRoutes = createRouter()
+  .route("/", tokenEndpoint)
+  .route("/", revokeEndpoint)
+  .route("/", meEndpoint)
+  .route("/", jwksEndpoint);

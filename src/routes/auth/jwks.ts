@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { publicJwks } from "../../infra/jwt";
-import { type AppRouter, errorResponses } from "../openapi";
+import { createRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",
@@ -20,7 +20,6 @@ const route = createRoute({
   },
 });
 
-export const registerJwks = (app: AppRouter) =>
-  app.openapi(route, async (c) =>
-    c.json(await publicJwks(c.get("config")), 200, { "Cache-Control": "public, max-age=300" }),
-  );
+export const jwksEndpoint = createRouter().openapi(route, async (c) =>
+  c.json(await publicJwks(c.get("config")), 200, { "Cache-Control": "public, max-age=300" }),
+);

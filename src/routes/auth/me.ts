@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { describeCaller } from "../../domain/principals";
-import { type AppRouter, errorResponses, SECURITY } from "../openapi";
+import { createRouter, errorResponses, SECURITY } from "../openapi";
 
 const Me = z
   .object({
@@ -23,7 +23,6 @@ const route = createRoute({
   },
 });
 
-export const registerMe = (app: AppRouter) =>
-  app.openapi(route, async (c) =>
-    c.json({ data: await describeCaller(c.get("db"), c.get("principal")) }, 200),
-  );
+export const meEndpoint = createRouter().openapi(route, async (c) =>
+  c.json({ data: await describeCaller(c.get("db"), c.get("principal")) }, 200),
+);

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { revokeToken } from "../../domain/tokens";
 import { authDeps } from "../../middleware/auth";
 import { requestMeta } from "../../middleware/request-context";
-import { type AppRouter, errorResponses, jsonBody, SECURITY } from "../openapi";
+import { createRouter, errorResponses, jsonBody, SECURITY } from "../openapi";
 
 const route = createRoute({
   method: "post",
@@ -18,9 +18,8 @@ const route = createRoute({
   responses: { 204: { description: "Revoked (or unknown)" }, ...errorResponses(400, 401, 413, 415, 429) },
 });
 
-export const registerRevoke = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const deps = authDeps(c);
-    await revokeToken(deps, requestMeta(c), c.get("principal"), c.req.valid("json").token);
-    return c.body(null, 204);
-  });
+export const revokeEndpoint = createRouter().openapi(route, async (c) => {
+  const deps = authDeps(c);
+  await revokeToken(deps, requestMeta(c), c.get("principal"), c.req.valid("json").token);
+  return c.body(null, 204);
+});

@@ -3,7 +3,7 @@ import { AuthFailure } from "../../domain/auth";
 import { exchangeApiKey, rotateRefreshToken } from "../../domain/tokens";
 import { authDeps, refuse } from "../../middleware/auth";
 import { requestMeta } from "../../middleware/request-context";
-import { type AppRouter, errorResponses, jsonBody } from "../openapi";
+import { createRouter, errorResponses, jsonBody } from "../openapi";
 
 const TokenRequest = z
   .discriminatedUnion("grant_type", [
@@ -35,20 +35,19 @@ const route = createRoute({
   },
 });
 
-export const registerToken = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const body = c.req.valid("json");
-    const deps = authDeps(c);
-    try {
-      const { principal, tokens } =
-        body.grant_type === "api_key"
-          ? await exchangeApiKey(deps, requestMeta(c), body.api_key)
-          : await rotateRefreshToken(deps, requestMeta(c), body.refresh_token);
-      c.set("tenantId", principal.tenantId);
-      c.set("principalId", principal.id);
-      return c.json(tokens, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
-    } catch (error) {
-      if (error instanceof AuthFailure) throw refuse(c, error);
-      throw error;
-    }
-  });
+export const tokenEndpoint = createRouter().openapi(route, async (c) => {
+  const body = c.req.valid("json");
+  const deps = authDeps(c);
+  try {
+    const { principal, tokens } =
+      body.grant_type === "api_key"
+        ? await exchangeApiKey(deps, requestMeta(c), body.api_key)
+        : await rotateRefreshToken(deps, requestMeta(c), body.refresh_token);
+    c.set("tenantId", principal.tenantId);
+    c.set("principalId", principal.id);
+    return c.json(tokens, 200, { "Cache-Control": "no-store", Pragma: "no-cache" });
+  } catch (error) {
+    if (error instanceof AuthFailure) throw refuse(c, error);
+    throw error;
+  }
+});

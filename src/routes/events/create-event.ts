@@ -2,13 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context";
 import { outboxKey } from "../../domain/cloud-events";
-import { createEvent, eventView } from "../../domain/events";
+import { createEvent, type EventRow, eventView } from "../../domain/events";
 import { storeResponse } from "../../domain/idempotency";
 import { rawMember } from "../../lib/json-span";
 import { formatTraceparent } from "../../lib/trace";
 import { storedResponse } from "../../middleware/idempotency";
 import { serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateEvent, EventSchema } from "./schemas";
 
 // Read the body as text before the validator parses it, so that the payload can be measured as
@@ -36,27 +36,30 @@ const route = protectedRoute("events:write", {
   },
 });
 
-export const registerCreateEvent = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = {
-      ...serviceContext(c),
-      requestId: c.get("requestId"),
-      traceparent: formatTraceparent(c.get("trace")),
-    };
-    const payloadText = rawMember(await c.req.text(), "payload") ?? "";
-    const payloadBytes = new TextEncoder().encode(payloadText).length;
-    // The response is known before the write, so an Idempotency-Key's stored response goes in the
-    // same batch as the event: one round trip, and no window where one exists without the other.
-    let response: Response | undefined;
-    const claimed = c.get("idempotencyKey");
-    const { event, completions } = await createEvent(ctx, c.req.valid("json"), payloadBytes, async (row) => {
-      const { body, etag } = await withEtag(c, eventView(row));
-      response = c.json(body, 201, { ETag: etag, Location: `/api/v1/events/${row.id}` });
-      return claimed ? [storeResponse(claimed.scope, await storedResponse(response))] : [];
-    });
-    if (claimed) claimed.stored = true;
-    c.get("metrics").inc("xzepr_events_ingested_total");
-    if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
-    c.get("publisher").publish([outboxKey(event.tenantId, event.eventReceiverId)]);
-    return response as Response;
+export const createEventEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = {
+    ...serviceContext(c),
+    requestId: c.get("requestId"),
+    traceparent: formatTraceparent(c.get("trace")),
+  };
+  const payloadText = rawMember(await c.req.text(), "payload") ?? "";
+  const payloadBytes = new TextEncoder().encode(payloadText).length;
+  // The response is known before the write, so an Idempotency-Key's stored response goes in the
+  // same batch as the event: one round trip, and no window where one exists without the other.
+  const created = async (row: EventRow) => {
+    const { body, etag } = await withEtag(c, eventView(row));
+    return c.json(body, 201, { ETag: etag, Location: `/api/v1/events/${row.id}` });
+  };
+  let response: Awaited<ReturnType<typeof created>> | undefined;
+  const claimed = c.get("idempotencyKey");
+  const { event, completions } = await createEvent(ctx, c.req.valid("json"), payloadBytes, async (row) => {
+    response = await created(row);
+    return claimed ? [storeResponse(claimed.scope, await storedResponse(response))] : [];
   });
+  if (claimed) claimed.stored = true;
+  c.get("metrics").inc("xzepr_events_ingested_total");
+  if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
+  c.get("publisher").publish([outboxKey(event.tenantId, event.eventReceiverId)]);
+  if (!response) throw new Error("createEvent returned without making the response");
+  return response;
+});

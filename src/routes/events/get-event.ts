@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { eventView, getEvent } from "../../domain/events";
 import { IdParam, serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { EventSchema } from "./schemas";
 
 const route = protectedRoute("events:read", {
@@ -20,12 +20,11 @@ const route = protectedRoute("events:read", {
   },
 });
 
-export const registerGetEvent = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { body, etag, notModified } = await withEtag(
-      c,
-      eventView(await getEvent(serviceContext(c), c.req.valid("param").id)),
-    );
-    if (notModified) return c.body(null, 304, { ETag: etag });
-    return c.json(body, 200, { ETag: etag });
-  });
+export const getEventEndpoint = createRouter().openapi(route, async (c) => {
+  const { body, etag, notModified } = await withEtag(
+    c,
+    eventView(await getEvent(serviceContext(c), c.req.valid("param").id)),
+  );
+  if (notModified) return c.body(null, 304, { ETag: etag });
+  return c.json(body, 200, { ETag: etag });
+});

@@ -1,9 +1,9 @@
 import { createRouter } from "../openapi";
-import { registerCreateEvent } from "./create-event";
-import { registerGetEvent } from "./get-event";
-import { registerListEvents } from "./list-events";
+import { createEventEndpoint } from "./create-event";
+import { getEventEndpoint } from "./get-event";
+import { listEventsEndpoint } from "./list-events";
 
-export const eventRoutes = createRouter();
-registerCreateEvent(eventRoutes);
-registerGetEvent(eventRoutes);
-registerListEvents(eventRoutes);
+export const eventRoutes = createRouter()
+  .route("/", createEventEndpoint)
+  .route("/", getEventEndpoint)
+  .route("/", listEventsEndpoint);

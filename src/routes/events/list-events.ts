@@ -1,7 +1,7 @@
 import { eventView, listEvents } from "../../domain/events";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { EventQuery, EventSchema } from "./schemas";
 
 const route = protectedRoute("events:read", {
@@ -19,10 +19,9 @@ const route = protectedRoute("events:read", {
   },
 });
 
-export const registerListEvents = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor, ...filter } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listEvents(serviceContext(c), filter, { limit: page_size + 1, after });
-    return c.json(await listPage(c, rows.map(eventView), page_size), 200);
-  });
+export const listEventsEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor, ...filter } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listEvents(serviceContext(c), filter, { limit: page_size + 1, after });
+  return c.json(await listPage(c, rows.map(eventView), page_size), 200);
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createGroup, groupView } from "../../domain/groups";
 import { serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateGroup, GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:write", {
@@ -21,9 +21,8 @@ const route = protectedRoute("groups:write", {
   },
 });
 
-export const registerCreateGroup = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const row = await createGroup(serviceContext(c), c.req.valid("json"));
-    const { body, etag } = await withEtag(c, groupView(row));
-    return c.json(body, 201, { ETag: etag, Location: `/api/v1/groups/${row.id}` });
-  });
+export const createGroupEndpoint = createRouter().openapi(route, async (c) => {
+  const row = await createGroup(serviceContext(c), c.req.valid("json"));
+  const { body, etag } = await withEtag(c, groupView(row));
+  return c.json(body, 201, { ETag: etag, Location: `/api/v1/groups/${row.id}` });
+});

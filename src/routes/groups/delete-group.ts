@@ -1,6 +1,6 @@
 import { deleteGroup, getGroup, groupView } from "../../domain/groups";
 import { checkIfMatch, IdParam, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("groups:write", {
   method: "delete",
@@ -12,11 +12,10 @@ const route = protectedRoute("groups:write", {
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404, 412, 429) },
 });
 
-export const registerDeleteGroup = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = serviceContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => groupView(await getGroup(ctx, id)));
-    await deleteGroup(ctx, id);
-    return c.body(null, 204);
-  });
+export const deleteGroupEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = serviceContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => groupView(await getGroup(ctx, id)));
+  await deleteGroup(ctx, id);
+  return c.body(null, 204);
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getGroup, groupView } from "../../domain/groups";
 import { IdParam, serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {
@@ -20,10 +20,9 @@ const route = protectedRoute("groups:read", {
   },
 });
 
-export const registerGetGroup = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const row = await getGroup(serviceContext(c), c.req.valid("param").id);
-    const { body, etag, notModified } = await withEtag(c, groupView(row));
-    if (notModified) return c.body(null, 304, { ETag: etag });
-    return c.json(body, 200, { ETag: etag });
-  });
+export const getGroupEndpoint = createRouter().openapi(route, async (c) => {
+  const row = await getGroup(serviceContext(c), c.req.valid("param").id);
+  const { body, etag, notModified } = await withEtag(c, groupView(row));
+  if (notModified) return c.body(null, 304, { ETag: etag });
+  return c.json(body, 200, { ETag: etag });
+});

@@ -1,17 +1,17 @@
 import { createRouter } from "../openapi";
-import { registerCreateGroup } from "./create-group";
-import { registerDeleteGroup } from "./delete-group";
-import { registerGetGroup } from "./get-group";
-import { registerListCompletions } from "./list-completions";
-import { registerListGroups } from "./list-groups";
-import { registerReplaceMembers } from "./replace-members";
-import { registerUpdateGroup } from "./update-group";
+import { createGroupEndpoint } from "./create-group";
+import { deleteGroupEndpoint } from "./delete-group";
+import { getGroupEndpoint } from "./get-group";
+import { listCompletionsEndpoint } from "./list-completions";
+import { listGroupsEndpoint } from "./list-groups";
+import { replaceMembersEndpoint } from "./replace-members";
+import { updateGroupEndpoint } from "./update-group";
 
-export const groupRoutes = createRouter();
-registerCreateGroup(groupRoutes);
-registerListGroups(groupRoutes);
-registerGetGroup(groupRoutes);
-registerUpdateGroup(groupRoutes);
-registerDeleteGroup(groupRoutes);
-registerReplaceMembers(groupRoutes);
-registerListCompletions(groupRoutes);
+export const groupRoutes = createRouter()
+  .route("/", createGroupEndpoint)
+  .route("/", listGroupsEndpoint)
+  .route("/", getGroupEndpoint)
+  .route("/", updateGroupEndpoint)
+  .route("/", deleteGroupEndpoint)
+  .route("/", replaceMembersEndpoint)
+  .route("/", listCompletionsEndpoint);

@@ -1,7 +1,7 @@
 import { completionView, listCompletions } from "../../domain/groups";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, IdParam, listPage, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { CompletionQuery, CompletionSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {
@@ -19,13 +19,12 @@ const route = protectedRoute("groups:read", {
   },
 });
 
-export const registerListCompletions = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor, ...filter } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listCompletions(serviceContext(c), c.req.valid("param").id, filter, {
-      limit: page_size + 1,
-      after,
-    });
-    return c.json(await listPage(c, rows.map(completionView), page_size), 200);
+export const listCompletionsEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor, ...filter } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listCompletions(serviceContext(c), c.req.valid("param").id, filter, {
+    limit: page_size + 1,
+    after,
   });
+  return c.json(await listPage(c, rows.map(completionView), page_size), 200);
+});

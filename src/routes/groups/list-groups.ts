@@ -1,7 +1,7 @@
 import { groupView, listGroups } from "../../domain/groups";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { GroupQuery, GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {
@@ -19,10 +19,9 @@ const route = protectedRoute("groups:read", {
   },
 });
 
-export const registerListGroups = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor, ...filter } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listGroups(serviceContext(c), filter, { limit: page_size + 1, after });
-    return c.json(await listPage(c, rows.map(groupView), page_size), 200);
-  });
+export const listGroupsEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor, ...filter } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listGroups(serviceContext(c), filter, { limit: page_size + 1, after });
+  return c.json(await listPage(c, rows.map(groupView), page_size), 200);
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getGroup, groupView, replaceMembers } from "../../domain/groups";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { GroupSchema, ReplaceMembers } from "./schemas";
 
 const route = protectedRoute("groups:write", {
@@ -22,12 +22,11 @@ const route = protectedRoute("groups:write", {
   },
 });
 
-export const registerReplaceMembers = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = serviceContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => groupView(await getGroup(ctx, id)));
-    const row = await replaceMembers(ctx, id, c.req.valid("json").event_receiver_ids);
-    const { body, etag } = await withEtag(c, groupView(row));
-    return c.json(body, 200, { ETag: etag });
-  });
+export const replaceMembersEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = serviceContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => groupView(await getGroup(ctx, id)));
+  const row = await replaceMembers(ctx, id, c.req.valid("json").event_receiver_ids);
+  const { body, etag } = await withEtag(c, groupView(row));
+  return c.json(body, 200, { ETag: etag });
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getGroup, groupView, updateGroup } from "../../domain/groups";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { GroupSchema, UpdateGroup } from "./schemas";
 
 const route = protectedRoute("groups:write", {
@@ -22,11 +22,10 @@ const route = protectedRoute("groups:write", {
   },
 });
 
-export const registerUpdateGroup = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = serviceContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => groupView(await getGroup(ctx, id)));
-    const { body, etag } = await withEtag(c, groupView(await updateGroup(ctx, id, c.req.valid("json"))));
-    return c.json(body, 200, { ETag: etag });
-  });
+export const updateGroupEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = serviceContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => groupView(await getGroup(ctx, id)));
+  const { body, etag } = await withEtag(c, groupView(await updateGroup(ctx, id, c.req.valid("json"))));
+  return c.json(body, 200, { ETag: etag });
+});

@@ -1,7 +1,5 @@
 import { createRouter } from "../openapi";
-import { registerLive } from "./live";
-import { registerReady } from "./ready";
+import { liveEndpoint } from "./live";
+import { readyEndpoint } from "./ready";
 
-export const healthRoutes = createRouter();
-registerLive(healthRoutes);
-registerReady(healthRoutes);
+export const healthRoutes = createRouter().route("/", liveEndpoint).route("/", readyEndpoint);

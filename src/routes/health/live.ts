@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { type AppRouter, errorResponses } from "../openapi";
+import { createRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",
@@ -15,5 +15,4 @@ const route = createRoute({
   },
 });
 
-export const registerLive = (app: AppRouter) =>
-  app.openapi(route, (c) => c.json({ status: "ok" as const }, 200));
+export const liveEndpoint = createRouter().openapi(route, (c) => c.json({ status: "ok" as const }, 200));

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { checkReadiness } from "../../domain/health";
-import { type AppRouter, errorResponses } from "../openapi";
+import { createRouter, errorResponses } from "../openapi";
 import { dependencyChecks } from "./probes";
 
 const CheckSchema = z
@@ -37,10 +37,9 @@ const route = createRoute({
   },
 });
 
-export const registerReady = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const config = c.get("config");
-    const checks = dependencyChecks(config);
-    const readiness = await checkReadiness(checks, config.HEALTH_CHECK_TIMEOUT_MS);
-    return c.json(readiness, readiness.status === "down" ? 503 : 200);
-  });
+export const readyEndpoint = createRouter().openapi(route, async (c) => {
+  const config = c.get("config");
+  const checks = dependencyChecks(config);
+  const readiness = await checkReadiness(checks, config.HEALTH_CHECK_TIMEOUT_MS);
+  return c.json(readiness, readiness.status === "down" ? 503 : 200);
+});

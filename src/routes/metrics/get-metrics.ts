@@ -9,7 +9,7 @@ import { gauge, renderMetrics } from "../../infra/metrics";
 import { ApiError } from "../../lib/errors";
 import { authDeps, refuse } from "../../middleware/auth";
 import { dependencyChecks } from "../health/probes";
-import { type AppRouter, errorResponses, SECURITY } from "../openapi";
+import { createRouter, errorResponses, SECURITY } from "../openapi";
 
 const route = createRoute({
   method: "get",
@@ -51,30 +51,29 @@ async function allowScrape(c: Context<AppEnv>): Promise<void> {
   }
 }
 
-export const registerGetMetrics = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    await allowScrape(c);
-    const config = c.get("config");
-    const [outbox, readiness] = await Promise.all([
-      // With the database down the scrape still answers, with dependency_up{database} 0.
-      outboxGauges(c.get("db"), new Date()).catch(() => undefined),
-      checkReadiness(dependencyChecks(config), config.HEALTH_CHECK_TIMEOUT_MS),
-    ]);
-    const gauges = [
-      ...(outbox
-        ? [
-            gauge("xzepr_outbox_lag_seconds", {}, outbox.lagSeconds),
-            gauge("xzepr_dlq_size", {}, outbox.deadLetters),
-          ]
-        : []),
-      ...Object.entries(readiness.checks)
-        .filter(([, check]) => check.status !== "not_configured")
-        .map(([dependency, check]) =>
-          gauge("xzepr_dependency_up", { dependency }, check.status === "ok" ? 1 : 0),
-        ),
-    ];
-    return c.text(await renderMetrics(config, gauges), 200, {
-      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-      "Cache-Control": "no-store",
-    });
+export const getMetricsEndpoint = createRouter().openapi(route, async (c) => {
+  await allowScrape(c);
+  const config = c.get("config");
+  const [outbox, readiness] = await Promise.all([
+    // With the database down the scrape still answers, with dependency_up{database} 0.
+    outboxGauges(c.get("db"), new Date()).catch(() => undefined),
+    checkReadiness(dependencyChecks(config), config.HEALTH_CHECK_TIMEOUT_MS),
+  ]);
+  const gauges = [
+    ...(outbox
+      ? [
+          gauge("xzepr_outbox_lag_seconds", {}, outbox.lagSeconds),
+          gauge("xzepr_dlq_size", {}, outbox.deadLetters),
+        ]
+      : []),
+    ...Object.entries(readiness.checks)
+      .filter(([, check]) => check.status !== "not_configured")
+      .map(([dependency, check]) =>
+        gauge("xzepr_dependency_up", { dependency }, check.status === "ok" ? 1 : 0),
+      ),
+  ];
+  return c.text(await renderMetrics(config, gauges), 200, {
+    "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+    "Cache-Control": "no-store",
   });
+});

@@ -1,5 +1,4 @@
 import { createRouter } from "../openapi";
-import { registerGetMetrics } from "./get-metrics";
+import { getMetricsEndpoint } from "./get-metrics";
 
-export const metricsRoutes = createRouter();
-registerGetMetrics(metricsRoutes);
+export const metricsRoutes = createRouter().route("/", getMetricsEndpoint);

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createReceiver, receiverView } from "../../domain/receivers";
 import { serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateReceiver, ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:write", {
@@ -19,9 +19,8 @@ const route = protectedRoute("receivers:write", {
   },
 });
 
-export const registerCreateReceiver = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const row = await createReceiver(serviceContext(c), c.req.valid("json"));
-    const { body, etag } = await withEtag(c, receiverView(row));
-    return c.json(body, 201, { ETag: etag, Location: `/api/v1/receivers/${row.id}` });
-  });
+export const createReceiverEndpoint = createRouter().openapi(route, async (c) => {
+  const row = await createReceiver(serviceContext(c), c.req.valid("json"));
+  const { body, etag } = await withEtag(c, receiverView(row));
+  return c.json(body, 201, { ETag: etag, Location: `/api/v1/receivers/${row.id}` });
+});

@@ -1,6 +1,6 @@
 import { deleteReceiver, getReceiver, receiverView } from "../../domain/receivers";
 import { checkIfMatch, IdParam, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("receivers:write", {
   method: "delete",
@@ -12,11 +12,10 @@ const route = protectedRoute("receivers:write", {
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404, 409, 412, 429) },
 });
 
-export const registerDeleteReceiver = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = serviceContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => receiverView(await getReceiver(ctx, id)));
-    await deleteReceiver(ctx, id);
-    return c.body(null, 204);
-  });
+export const deleteReceiverEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = serviceContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => receiverView(await getReceiver(ctx, id)));
+  await deleteReceiver(ctx, id);
+  return c.body(null, 204);
+});

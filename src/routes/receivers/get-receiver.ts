@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getReceiver, receiverView } from "../../domain/receivers";
 import { IdParam, serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:read", {
@@ -20,10 +20,9 @@ const route = protectedRoute("receivers:read", {
   },
 });
 
-export const registerGetReceiver = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const row = await getReceiver(serviceContext(c), c.req.valid("param").id);
-    const { body, etag, notModified } = await withEtag(c, receiverView(row));
-    if (notModified) return c.body(null, 304, { ETag: etag });
-    return c.json(body, 200, { ETag: etag });
-  });
+export const getReceiverEndpoint = createRouter().openapi(route, async (c) => {
+  const row = await getReceiver(serviceContext(c), c.req.valid("param").id);
+  const { body, etag, notModified } = await withEtag(c, receiverView(row));
+  if (notModified) return c.body(null, 304, { ETag: etag });
+  return c.json(body, 200, { ETag: etag });
+});

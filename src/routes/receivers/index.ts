@@ -1,13 +1,13 @@
 import { createRouter } from "../openapi";
-import { registerCreateReceiver } from "./create-receiver";
-import { registerDeleteReceiver } from "./delete-receiver";
-import { registerGetReceiver } from "./get-receiver";
-import { registerListReceivers } from "./list-receivers";
-import { registerUpdateReceiver } from "./update-receiver";
+import { createReceiverEndpoint } from "./create-receiver";
+import { deleteReceiverEndpoint } from "./delete-receiver";
+import { getReceiverEndpoint } from "./get-receiver";
+import { listReceiversEndpoint } from "./list-receivers";
+import { updateReceiverEndpoint } from "./update-receiver";
 
-export const receiverRoutes = createRouter();
-registerCreateReceiver(receiverRoutes);
-registerListReceivers(receiverRoutes);
-registerGetReceiver(receiverRoutes);
-registerUpdateReceiver(receiverRoutes);
-registerDeleteReceiver(receiverRoutes);
+export const receiverRoutes = createRouter()
+  .route("/", createReceiverEndpoint)
+  .route("/", listReceiversEndpoint)
+  .route("/", getReceiverEndpoint)
+  .route("/", updateReceiverEndpoint)
+  .route("/", deleteReceiverEndpoint);

@@ -1,7 +1,7 @@
 import { listReceivers, receiverView } from "../../domain/receivers";
 import { listSchema } from "../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 import { ReceiverQuery, ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:read", {
@@ -19,10 +19,9 @@ const route = protectedRoute("receivers:read", {
   },
 });
 
-export const registerListReceivers = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor, ...filter } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listReceivers(serviceContext(c), filter, { limit: page_size + 1, after });
-    return c.json(await listPage(c, rows.map(receiverView), page_size), 200);
-  });
+export const listReceiversEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor, ...filter } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listReceivers(serviceContext(c), filter, { limit: page_size + 1, after });
+  return c.json(await listPage(c, rows.map(receiverView), page_size), 200);
+});

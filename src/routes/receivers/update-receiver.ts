@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getReceiver, receiverView, updateReceiver } from "../../domain/receivers";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { ReceiverSchema, UpdateReceiver } from "./schemas";
 
 const route = protectedRoute("receivers:write", {
@@ -20,14 +20,10 @@ const route = protectedRoute("receivers:write", {
   },
 });
 
-export const registerUpdateReceiver = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = serviceContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => receiverView(await getReceiver(ctx, id)));
-    const { body, etag } = await withEtag(
-      c,
-      receiverView(await updateReceiver(ctx, id, c.req.valid("json"))),
-    );
-    return c.json(body, 200, { ETag: etag });
-  });
+export const updateReceiverEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = serviceContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => receiverView(await getReceiver(ctx, id)));
+  const { body, etag } = await withEtag(c, receiverView(await updateReceiver(ctx, id, c.req.valid("json"))));
+  return c.json(body, 200, { ETag: etag });
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { settingsFor } from "../../domain/tenant-settings";
 import { gateFor } from "../../infra/gate";
-import { type AppRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const Usage = z
   .object({
@@ -37,27 +37,26 @@ const route = protectedRoute("usage:read", {
   },
 });
 
-export const registerGetUsage = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { tenantId } = c.get("principal");
-    const now = Date.now();
-    const [usage, settings] = await Promise.all([
-      gateFor(c.get("config"), tenantId).usage(now),
-      settingsFor(c.get("db"), tenantId, now),
-    ]);
-    const rateLimit = c.get("rateLimit");
-    return c.json(
-      {
-        data: {
-          quota: {
-            limit: settings.event_quota_per_month ?? null,
-            used: usage.used,
-            period_end: new Date(usage.periodEnd).toISOString(),
-          },
-          in_flight: usage.inFlight,
-          rate_limit: rateLimit ? { ...rateLimit, reset: Math.ceil(rateLimit.reset / 1000) } : null,
+export const getUsageEndpoint = createRouter().openapi(route, async (c) => {
+  const { tenantId } = c.get("principal");
+  const now = Date.now();
+  const [usage, settings] = await Promise.all([
+    gateFor(c.get("config"), tenantId).usage(now),
+    settingsFor(c.get("db"), tenantId, now),
+  ]);
+  const rateLimit = c.get("rateLimit");
+  return c.json(
+    {
+      data: {
+        quota: {
+          limit: settings.event_quota_per_month ?? null,
+          used: usage.used,
+          period_end: new Date(usage.periodEnd).toISOString(),
         },
+        in_flight: usage.inFlight,
+        rate_limit: rateLimit ? { ...rateLimit, reset: Math.ceil(rateLimit.reset / 1000) } : null,
       },
-      200,
-    );
-  });
+    },
+    200,
+  );
+});

@@ -1,5 +1,4 @@
 import { createRouter } from "../openapi";
-import { registerGetUsage } from "./get-usage";
+import { getUsageEndpoint } from "./get-usage";
 
-export const usageRoutes = createRouter();
-registerGetUsage(usageRoutes);
+export const usageRoutes = createRouter().route("/", getUsageEndpoint);

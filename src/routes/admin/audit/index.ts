@@ -1,5 +1,4 @@
 import { createRouter } from "../../openapi";
-import { registerListAudit } from "./list-audit";
+import { listAuditEndpoint } from "./list-audit";
 
-export const auditRoutes = createRouter();
-registerListAudit(auditRoutes);
+export const auditRoutes = createRouter().route("/", listAuditEndpoint);

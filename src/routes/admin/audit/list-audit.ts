@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { auditView, listAudit } from "../../../domain/audit";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const AuditEntrySchema = z
   .object({
@@ -44,14 +44,13 @@ const route = protectedRoute("audit:read", {
   },
 });
 
-export const registerListAudit = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor, since, until, ...filter } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listAudit(
-      serviceContext(c),
-      { ...filter, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined },
-      { limit: page_size + 1, after },
-    );
-    return c.json(await listPage(c, rows.map(auditView), page_size), 200);
-  });
+export const listAuditEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor, since, until, ...filter } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listAudit(
+    serviceContext(c),
+    { ...filter, since: since ? new Date(since) : undefined, until: until ? new Date(until) : undefined },
+    { limit: page_size + 1, after },
+  );
+  return c.json(await listPage(c, rows.map(auditView), page_size), 200);
+});

@@ -1,6 +1,6 @@
 import { discardDeadLetter } from "../../../domain/dead-letters";
 import { IdParam, serviceContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "delete",
@@ -11,8 +11,7 @@ const route = protectedRoute("dlq:admin", {
   responses: { 204: { description: "Discarded" }, ...errorResponses(400, 404, 429) },
 });
 
-export const registerDiscardDeadLetter = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    await discardDeadLetter(serviceContext(c), c.req.valid("param").id);
-    return c.body(null, 204);
-  });
+export const discardDeadLetterEndpoint = createRouter().openapi(route, async (c) => {
+  await discardDeadLetter(serviceContext(c), c.req.valid("param").id);
+  return c.body(null, 204);
+});

@@ -1,11 +1,11 @@
 import { createRouter } from "../../openapi";
-import { registerDiscardDeadLetter } from "./discard-dead-letter";
-import { registerListDeadLetters } from "./list-dead-letters";
-import { registerRetryAllDeadLetters } from "./retry-all-dead-letters";
-import { registerRetryDeadLetter } from "./retry-dead-letter";
+import { discardDeadLetterEndpoint } from "./discard-dead-letter";
+import { listDeadLettersEndpoint } from "./list-dead-letters";
+import { retryAllDeadLettersEndpoint } from "./retry-all-dead-letters";
+import { retryDeadLetterEndpoint } from "./retry-dead-letter";
 
-export const dlqRoutes = createRouter();
-registerListDeadLetters(dlqRoutes);
-registerRetryAllDeadLetters(dlqRoutes);
-registerRetryDeadLetter(dlqRoutes);
-registerDiscardDeadLetter(dlqRoutes);
+export const dlqRoutes = createRouter()
+  .route("/", listDeadLettersEndpoint)
+  .route("/", retryAllDeadLettersEndpoint)
+  .route("/", retryDeadLetterEndpoint)
+  .route("/", discardDeadLetterEndpoint);

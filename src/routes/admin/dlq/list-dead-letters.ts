@@ -1,7 +1,7 @@
 import { deadLetterView, listDeadLetters } from "../../../domain/dead-letters";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 import { DeadLetterSchema } from "./schemas";
 
 const route = protectedRoute("dlq:admin", {
@@ -19,10 +19,9 @@ const route = protectedRoute("dlq:admin", {
   },
 });
 
-export const registerListDeadLetters = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listDeadLetters(serviceContext(c), { limit: page_size + 1, after });
-    return c.json(await listPage(c, rows.map(deadLetterView), page_size), 200);
-  });
+export const listDeadLettersEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listDeadLetters(serviceContext(c), { limit: page_size + 1, after });
+  return c.json(await listPage(c, rows.map(deadLetterView), page_size), 200);
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { retryAllDeadLetters } from "../../../domain/dead-letters";
 import { serviceContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "post",
@@ -19,9 +19,8 @@ const route = protectedRoute("dlq:admin", {
   },
 });
 
-export const registerRetryAllDeadLetters = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const keys = await retryAllDeadLetters(serviceContext(c));
-    c.get("publisher").publish([...new Set(keys)]);
-    return c.json({ data: { requeued: keys.length } }, 202);
-  });
+export const retryAllDeadLettersEndpoint = createRouter().openapi(route, async (c) => {
+  const keys = await retryAllDeadLetters(serviceContext(c));
+  c.get("publisher").publish([...new Set(keys)]);
+  return c.json({ data: { requeued: keys.length } }, 202);
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { retryDeadLetter } from "../../../domain/dead-letters";
 import { IdParam, serviceContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "post",
@@ -21,9 +21,8 @@ const route = protectedRoute("dlq:admin", {
   },
 });
 
-export const registerRetryDeadLetter = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const keys = await retryDeadLetter(serviceContext(c), c.req.valid("param").id);
-    c.get("publisher").publish(keys);
-    return c.json({ data: { requeued: keys.length } }, 202);
-  });
+export const retryDeadLetterEndpoint = createRouter().openapi(route, async (c) => {
+  const keys = await retryDeadLetter(serviceContext(c), c.req.valid("param").id);
+  c.get("publisher").publish(keys);
+  return c.json({ data: { requeued: keys.length } }, 202);
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createPrincipal, principalView } from "../../../domain/principals";
 import { serviceContext, withEtag } from "../../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { CreatePrincipal, PrincipalSchema } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
@@ -19,9 +19,8 @@ const route = protectedRoute("principals:admin", {
   },
 });
 
-export const registerCreatePrincipal = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const row = await createPrincipal(serviceContext(c), c.req.valid("json"));
-    const { body, etag } = await withEtag(c, principalView(row));
-    return c.json(body, 201, { ETag: etag, Location: `/api/v1/admin/principals/${row.id}` });
-  });
+export const createPrincipalEndpoint = createRouter().openapi(route, async (c) => {
+  const row = await createPrincipal(serviceContext(c), c.req.valid("json"));
+  const { body, etag } = await withEtag(c, principalView(row));
+  return c.json(body, 201, { ETag: etag, Location: `/api/v1/admin/principals/${row.id}` });
+});

@@ -1,6 +1,6 @@
 import { deletePrincipal, getPrincipal, principalView } from "../../../domain/principals";
 import { checkIfMatch, IdParam, serviceContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("principals:admin", {
   method: "delete",
@@ -12,11 +12,10 @@ const route = protectedRoute("principals:admin", {
   responses: { 204: { description: "Deleted" }, ...errorResponses(400, 404, 412, 429) },
 });
 
-export const registerDeletePrincipal = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = serviceContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => principalView(await getPrincipal(ctx, id)));
-    await deletePrincipal(ctx, id);
-    return c.body(null, 204);
-  });
+export const deletePrincipalEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = serviceContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => principalView(await getPrincipal(ctx, id)));
+  await deletePrincipal(ctx, id);
+  return c.body(null, 204);
+});

@@ -1,11 +1,11 @@
 import { createRouter } from "../../openapi";
-import { registerCreatePrincipal } from "./create-principal";
-import { registerDeletePrincipal } from "./delete-principal";
-import { registerListPrincipals } from "./list-principals";
-import { registerUpdatePrincipal } from "./update-principal";
+import { createPrincipalEndpoint } from "./create-principal";
+import { deletePrincipalEndpoint } from "./delete-principal";
+import { listPrincipalsEndpoint } from "./list-principals";
+import { updatePrincipalEndpoint } from "./update-principal";
 
-export const principalRoutes = createRouter();
-registerCreatePrincipal(principalRoutes);
-registerListPrincipals(principalRoutes);
-registerUpdatePrincipal(principalRoutes);
-registerDeletePrincipal(principalRoutes);
+export const principalRoutes = createRouter()
+  .route("/", createPrincipalEndpoint)
+  .route("/", listPrincipalsEndpoint)
+  .route("/", updatePrincipalEndpoint)
+  .route("/", deletePrincipalEndpoint);

@@ -1,7 +1,7 @@
 import { listPrincipals, principalView } from "../../../domain/principals";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, serviceContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 import { PrincipalSchema } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
@@ -19,13 +19,12 @@ const route = protectedRoute("principals:admin", {
   },
 });
 
-export const registerListPrincipals = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listPrincipals(serviceContext(c), {
-      limit: page_size + 1,
-      ...(after ? { after } : {}),
-    });
-    return c.json(await listPage(c, rows.map(principalView), page_size), 200);
+export const listPrincipalsEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listPrincipals(serviceContext(c), {
+    limit: page_size + 1,
+    ...(after ? { after } : {}),
   });
+  return c.json(await listPage(c, rows.map(principalView), page_size), 200);
+});

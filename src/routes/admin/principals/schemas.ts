@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { TENANT_ROLES } from "../../../domain/permissions";
+import { ROLES } from "../../../domain/permissions";
 import { Roles } from "../../api-keys/schemas";
 
 export const PrincipalSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    roles: z.array(z.enum(TENANT_ROLES)),
+    roles: z.array(z.enum(ROLES)),
     enabled: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getPrincipal, principalView, updatePrincipal } from "../../../domain/principals";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { PrincipalSchema, UpdatePrincipal } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
@@ -20,12 +20,11 @@ const route = protectedRoute("principals:admin", {
   },
 });
 
-export const registerUpdatePrincipal = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = serviceContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => principalView(await getPrincipal(ctx, id)));
-    const row = await updatePrincipal(ctx, id, c.req.valid("json"));
-    const { body, etag } = await withEtag(c, principalView(row));
-    return c.json(body, 200, { ETag: etag });
-  });
+export const updatePrincipalEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = serviceContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => principalView(await getPrincipal(ctx, id)));
+  const row = await updatePrincipal(ctx, id, c.req.valid("json"));
+  const { body, etag } = await withEtag(c, principalView(row));
+  return c.json(body, 200, { ETag: etag });
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createTenant, tenantView } from "../../../domain/tenants";
 import { platformContext, withEtag } from "../../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { CreateTenant, TenantSchema } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
@@ -19,9 +19,8 @@ const route = protectedRoute("tenants:admin", {
   },
 });
 
-export const registerCreateTenant = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const row = await createTenant(platformContext(c), c.req.valid("json"));
-    const { body, etag } = await withEtag(c, tenantView(row));
-    return c.json(body, 201, { ETag: etag });
-  });
+export const createTenantEndpoint = createRouter().openapi(route, async (c) => {
+  const row = await createTenant(platformContext(c), c.req.valid("json"));
+  const { body, etag } = await withEtag(c, tenantView(row));
+  return c.json(body, 201, { ETag: etag });
+});

@@ -1,9 +1,9 @@
 import { createRouter } from "../../openapi";
-import { registerCreateTenant } from "./create-tenant";
-import { registerListTenants } from "./list-tenants";
-import { registerUpdateTenant } from "./update-tenant";
+import { createTenantEndpoint } from "./create-tenant";
+import { listTenantsEndpoint } from "./list-tenants";
+import { updateTenantEndpoint } from "./update-tenant";
 
-export const tenantRoutes = createRouter();
-registerCreateTenant(tenantRoutes);
-registerListTenants(tenantRoutes);
-registerUpdateTenant(tenantRoutes);
+export const tenantRoutes = createRouter()
+  .route("/", createTenantEndpoint)
+  .route("/", listTenantsEndpoint)
+  .route("/", updateTenantEndpoint);

@@ -1,7 +1,7 @@
 import { listTenants, tenantView } from "../../../domain/tenants";
 import { listSchema, PageQuery } from "../../../lib/pagination";
 import { afterCursor, listPage, platformContext } from "../../http";
-import { type AppRouter, errorResponses, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 import { TenantSchema } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
@@ -19,10 +19,9 @@ const route = protectedRoute("tenants:admin", {
   },
 });
 
-export const registerListTenants = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const { page_size, cursor } = c.req.valid("query");
-    const after = await afterCursor(c, cursor);
-    const rows = await listTenants(platformContext(c), { limit: page_size + 1, ...(after ? { after } : {}) });
-    return c.json(await listPage(c, rows.map(tenantView), page_size), 200);
-  });
+export const listTenantsEndpoint = createRouter().openapi(route, async (c) => {
+  const { page_size, cursor } = c.req.valid("query");
+  const after = await afterCursor(c, cursor);
+  const rows = await listTenants(platformContext(c), { limit: page_size + 1, ...(after ? { after } : {}) });
+  return c.json(await listPage(c, rows.map(tenantView), page_size), 200);
+});

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getTenant, tenantView, updateTenant } from "../../../domain/tenants";
 import { checkIfMatch, IdParam, platformContext, withEtag } from "../../http";
-import { type AppRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { TenantSchema, UpdateTenant } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
@@ -20,11 +20,10 @@ const route = protectedRoute("tenants:admin", {
   },
 });
 
-export const registerUpdateTenant = (app: AppRouter) =>
-  app.openapi(route, async (c) => {
-    const ctx = platformContext(c);
-    const { id } = c.req.valid("param");
-    await checkIfMatch(c, async () => tenantView(await getTenant(ctx, id)));
-    const { body, etag } = await withEtag(c, tenantView(await updateTenant(ctx, id, c.req.valid("json"))));
-    return c.json(body, 200, { ETag: etag });
-  });
+export const updateTenantEndpoint = createRouter().openapi(route, async (c) => {
+  const ctx = platformContext(c);
+  const { id } = c.req.valid("param");
+  await checkIfMatch(c, async () => tenantView(await getTenant(ctx, id)));
+  const { body, etag } = await withEtag(c, tenantView(await updateTenant(ctx, id, c.req.valid("json"))));
+  return c.json(body, 200, { ETag: etag });
+});
