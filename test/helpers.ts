@@ -40,7 +40,7 @@ export interface ErrorBody {
 
 /** Asserts the API.md error envelope, with the request id of the response header, and returns it. */
 export async function expectError(
-  response: Response,
+  response: { status: number; headers: Headers; json(): Promise<unknown> },
   status: number,
   code: string,
 ): Promise<ErrorBody["error"]> {

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
-import { createApp } from "../src/app";
-import { createTenant } from "./fixtures";
-import { call, callApp, expectError } from "./helpers";
+import { createApp } from "../../src/app";
+import { createTenant } from "../fixtures";
+import { call, callApp, expectError } from "../helpers";
 
 interface Readiness {
   status: string;

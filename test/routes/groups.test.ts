@@ -2,10 +2,10 @@
 // ETag rules and tenant isolation.
 import { ulid } from "ulidx";
 import { beforeAll, describe, expect, it } from "vitest";
-import { groupCompletions } from "../src/db/schema";
-import { groupFingerprint } from "../src/domain/fingerprint";
-import { createReceiver, createTenant, json, type TenantFixture, withDb } from "./fixtures";
-import { call, expectError } from "./helpers";
+import { groupCompletions } from "../../src/db/schema";
+import { groupFingerprint } from "../../src/domain/fingerprint";
+import { createReceiver, createTenant, json, type TenantFixture, withDb } from "../fixtures";
+import { call, expectError } from "../helpers";
 
 interface Group {
   id: string;

@@ -1,7 +1,7 @@
 // The OpenAPI document is generated from the route definitions: every route is in it, with its errors.
 import { describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
-import { call } from "./helpers";
+import { createApp } from "../../src/app";
+import { call } from "../helpers";
 
 interface Document {
   openapi: string;

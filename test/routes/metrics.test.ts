@@ -1,9 +1,9 @@
 // GET /metrics after a known sequence of requests shows exactly those counts, summed over the
 // MetricsHub shards that the requests' increments were spread across.
 import { describe, expect, it } from "vitest";
-import { createApp } from "../src/app";
-import { artifact, createReceiver, createTenant, json, receiverBody } from "./fixtures";
-import { callApp, expectError } from "./helpers";
+import { createApp } from "../../src/app";
+import { artifact, createReceiver, createTenant, json, receiverBody } from "../fixtures";
+import { callApp, expectError } from "../helpers";
 
 const TOKEN = "m".repeat(40);
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { receiverFingerprint } from "../src/domain/fingerprint";
-import { createReceiver, createTenant, json, postEvent, type TenantFixture } from "./fixtures";
-import { call, expectError } from "./helpers";
+import { receiverFingerprint } from "../../src/domain/fingerprint";
+import { createReceiver, createTenant, json, postEvent, type TenantFixture } from "../fixtures";
+import { call, expectError } from "../helpers";
 
 interface Receiver {
   id: string;
