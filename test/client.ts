@@ -2,10 +2,9 @@
 // (`Api` in src/app.ts) through Hono's `hc`, so no test writes a response type by hand. Requests
 // the API must refuse (bad JSON, wrong types) go through `call` in helpers.ts instead.
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
-import { type ClientResponse, hc, type InferResponseType } from "hono/client";
+import { type ClientResponse, hc } from "hono/client";
 import type { Api, App } from "../src/app";
-import { json } from "./fixtures";
-import { BASE, call, withClientIp } from "./helpers";
+import { BASE, withClientIp } from "./helpers";
 
 /** The API's operations as the given caller, through the Worker as deployed (`SELF`). */
 export function api(headers: Record<string, string> = {}) {
@@ -43,25 +42,3 @@ export async function expectStatus<R extends AnyResponse, const S extends R["sta
   if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as BodyOf<R, S>;
 }
-
-type Client = ReturnType<typeof api>;
-/** The bare OAuth 2.0 token response of POST /api/v1/auth/token. */
-export type Tokens = InferResponseType<Client["api"]["v1"]["auth"]["token"]["$post"], 200>;
-
-export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** POST /api/v1/auth/token with any body (tests send invalid grants too); the tokens on a 200. */
-export async function exchange(body: Record<string, string>) {
-  const response = await call("/api/v1/auth/token", json(body));
-  return { response, tokens: response.ok ? ((await response.json()) as Tokens) : undefined };
-}
-
-/** The tokens of a grant the test expects to succeed. */
-export async function tokensOf(body: Record<string, string>): Promise<Tokens> {
-  const { response, tokens } = await exchange(body);
-  if (!tokens) throw new Error(`token exchange failed: ${response.status} ${await response.text()}`);
-  return tokens;
-}
-
-/** GET /api/v1/auth/me as the caller these headers name. */
-export const me = (headers: Record<string, string>) => api(headers).api.v1.auth.me.$get();

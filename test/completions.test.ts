@@ -3,6 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { groupCompletions, outbox } from "../src/db/schema";
+import { expectStatus } from "./client";
 import {
   artifact,
   createReceiver,
@@ -48,10 +49,8 @@ async function receivers(tenant: TenantFixture, count: number) {
   );
 }
 
-async function expectCreated(response: Promise<Response>) {
-  const settled = await response;
-  expect(settled.status).toBe(201);
-  return ((await settled.json()) as { data: { id: string } }).data.id;
+async function expectCreated(response: ReturnType<typeof postEvent>) {
+  return (await expectStatus(await response, 201)).data.id;
 }
 
 describe("group completion", () => {

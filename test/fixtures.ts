@@ -1,5 +1,7 @@
 // Test tenants, principals, API keys and tokens, written straight into the real test database.
 import { env } from "cloudflare:test";
+import type { InferResponseType } from "hono/client";
+import type { JSONValue } from "hono/utils/types";
 import { importJWK, SignJWT } from "jose";
 import { ulid } from "ulidx";
 import type { TenantSettings } from "../src/contracts/tenant-settings";
@@ -9,6 +11,7 @@ import { newApiKeySecret } from "../src/domain/api-key-secret";
 import type { Role } from "../src/domain/permissions";
 import { loadConfig } from "../src/env";
 import { signAccessToken } from "../src/infra/jwt";
+import { api, expectStatus } from "./client";
 import { call } from "./helpers";
 
 export const config = () => loadConfig(env);
@@ -157,22 +160,45 @@ export function artifact(overrides: Partial<ArtifactEvent> = {}): ArtifactEvent 
   };
 }
 
-export async function postEvent(
+export function postEvent(
   tenant: TenantFixture,
   receiverId: string,
-  options: { success?: boolean; key?: ArtifactEvent; payload?: Record<string, unknown> } = {},
-): Promise<Response> {
-  return call(
-    "/api/v1/events",
-    json(
-      {
-        ...(options.key ?? artifact()),
-        description: "test event",
-        payload: options.payload ?? { size: 1 },
-        success: options.success ?? true,
-        event_receiver_id: receiverId,
-      },
-      tenant.writer.headers,
-    ),
-  );
+  options: { success?: boolean; key?: ArtifactEvent; payload?: Record<string, JSONValue> } = {},
+) {
+  return api(tenant.writer.headers).api.v1.events.$post({
+    json: {
+      ...(options.key ?? artifact()),
+      description: "test event",
+      payload: options.payload ?? { size: 1 },
+      success: options.success ?? true,
+      event_receiver_id: receiverId,
+    },
+  });
 }
+
+/** An event the test expects to be accepted: its body as GET /api/v1/events/{id} shows it. */
+export async function recordEvent(...args: Parameters<typeof postEvent>) {
+  return (await expectStatus(await postEvent(...args), 201)).data;
+}
+
+type Client = ReturnType<typeof api>;
+/** The bare OAuth 2.0 token response of POST /api/v1/auth/token. */
+export type Tokens = InferResponseType<Client["api"]["v1"]["auth"]["token"]["$post"], 200>;
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** POST /api/v1/auth/token with any body (tests send invalid grants too); the tokens on a 200. */
+export async function exchange(body: Record<string, string>) {
+  const response = await call("/api/v1/auth/token", json(body));
+  return { response, tokens: response.ok ? ((await response.json()) as Tokens) : undefined };
+}
+
+/** The tokens of a grant the test expects to succeed. */
+export async function tokensOf(body: Record<string, string>): Promise<Tokens> {
+  const { response, tokens } = await exchange(body);
+  if (!tokens) throw new Error(`token exchange failed: ${response.status} ${await response.text()}`);
+  return tokens;
+}
+
+/** GET /api/v1/auth/me as the caller these headers name. */
+export const me = (headers: Record<string, string>) => api(headers).api.v1.auth.me.$get();

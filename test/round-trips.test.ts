@@ -13,7 +13,7 @@ let groupedA: string;
 let groupedB: string;
 
 /** `{db, gate}` from a response's Server-Timing. */
-function roundTrips(response: Response): { db: number; gate: number } {
+function roundTrips(response: { headers: Headers }): { db: number; gate: number } {
   const header = response.headers.get("server-timing") ?? "";
   const count = (name: string) => {
     const metric = header.split(",").find((entry) => entry.trim().startsWith(`${name};`));
@@ -25,7 +25,10 @@ function roundTrips(response: Response): { db: number; gate: number } {
 }
 
 /** The second of two identical requests (the first warms the caches), with its expected status. */
-async function warm(status: number, request: () => Promise<Response>): Promise<Response> {
+async function warm<R extends { status: number; body: ReadableStream | null }>(
+  status: number,
+  request: () => Promise<R>,
+): Promise<R> {
   const first = await request();
   expect(first.status).toBe(status);
   await first.body?.cancel();

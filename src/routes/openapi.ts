@@ -90,7 +90,9 @@ export function protectedRoute<const R extends RouteConfig>(permission: Permissi
     security: SECURITY,
     "x-required-permission": permission,
     description: `${route.description ? `${route.description}\n\n` : ""}Requires the \`${permission}\` permission.`,
-    responses: { ...route.responses, ...errorResponses(401, 403) },
+    // Every authenticated request passes the gate: rate limit or quota (429), in-flight cap or a
+    // dependency down (503).
+    responses: { ...route.responses, ...errorResponses(401, 403, 429, 503) },
   });
 }
 

@@ -1,8 +1,8 @@
 // The API key routes (src/routes/api-keys/): create, get, list, delete. Every route's 401 and 403
 // cases are in the security matrix (test/security.test.ts).
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, bearer, expectStatus, me, tokensOf } from "../client";
-import { createTenant, json, type TenantFixture } from "../fixtures";
+import { api, expectStatus } from "../client";
+import { bearer, createTenant, json, me, type TenantFixture, tokensOf } from "../fixtures";
 import { call, expectError } from "../helpers";
 
 let tenant: TenantFixture;

@@ -4,8 +4,8 @@ import { env } from "cloudflare:test";
 import { exportJWK, generateKeyPair } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { api, apiOf, bearer, exchange, expectStatus, me, tokensOf } from "../client";
-import { createTenant, json, type TenantFixture } from "../fixtures";
+import { api, apiOf, expectStatus } from "../client";
+import { bearer, createTenant, exchange, json, me, type TenantFixture, tokensOf } from "../fixtures";
 import { call, expectError } from "../helpers";
 
 let tenant: TenantFixture;

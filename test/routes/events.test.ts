@@ -3,31 +3,18 @@ import { eq } from "drizzle-orm";
 import { monotonicFactory, ulid } from "ulidx";
 import { beforeAll, describe, expect, it } from "vitest";
 import { events, outbox } from "../../src/db/schema";
+import { api, expectStatus } from "../client";
 import {
   artifact,
   createReceiver,
   createTenant,
   json,
   postEvent,
+  recordEvent,
   type TenantFixture,
   withDb,
 } from "../fixtures";
 import { call, expectError } from "../helpers";
-
-interface Event {
-  id: string;
-  name: string;
-  version: string;
-  release: string;
-  platform_id: string;
-  package: string;
-  success: boolean;
-  payload: Record<string, unknown>;
-  event_receiver_id: string;
-  created_by: string;
-  request_id: string;
-  created_at: string;
-}
 
 let tenant: TenantFixture;
 let receiver: { id: string };
@@ -38,25 +25,20 @@ beforeAll(async () => {
 
 describe("POST /api/v1/events", () => {
   it("stores the event with its author and request id, and its CloudEvent in the outbox", async () => {
-    const response = await call(
-      "/api/v1/events",
-      json(
-        {
-          ...artifact(),
-          description: "d",
-          payload: { size: 3 },
-          success: true,
-          event_receiver_id: receiver.id,
-        },
-        {
-          ...tenant.writer.headers,
-          "x-request-id": "req-evt-1",
-          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-        },
-      ),
-    );
-    expect(response.status).toBe(201);
-    const { data } = (await response.json()) as { data: Event };
+    const response = await api({
+      ...tenant.writer.headers,
+      "x-request-id": "req-evt-1",
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    }).api.v1.events.$post({
+      json: {
+        ...artifact(),
+        description: "d",
+        payload: { size: 3 },
+        success: true,
+        event_receiver_id: receiver.id,
+      },
+    });
+    const { data } = await expectStatus(response, 201);
     expect(data).toMatchObject({
       ...artifact(),
       payload: { size: 3 },
@@ -166,18 +148,13 @@ describe("POST /api/v1/events", () => {
 
 describe("GET /api/v1/events/{id}", () => {
   it("gets an event with an ETag; events are immutable (405 with Allow)", async () => {
-    const { data } = (await (await postEvent(tenant, receiver.id)).json()) as { data: Event };
-    const response = await call(`/api/v1/events/${data.id}`, { headers: tenant.reader.headers });
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { data: Event }).data).toEqual(data);
+    const data = await recordEvent(tenant, receiver.id);
+    const event = api(tenant.reader.headers).api.v1.events[":id"];
+    const response = await event.$get({ param: { id: data.id } });
     const etag = response.headers.get("etag") ?? "";
-    expect(
-      (
-        await call(`/api/v1/events/${data.id}`, {
-          headers: { ...tenant.reader.headers, "if-none-match": etag },
-        })
-      ).status,
-    ).toBe(304);
+    expect((await expectStatus(response, 200)).data).toEqual(data);
+    const again = await event.$get({ param: { id: data.id } }, { headers: { "if-none-match": etag } });
+    expect(again.status).toBe(304);
     for (const method of ["PUT", "PATCH", "DELETE"]) {
       const refused = await call(`/api/v1/events/${data.id}`, { method, headers: tenant.admin.headers });
       expect(refused.headers.get("allow")).toBe("GET, HEAD");
@@ -198,20 +175,19 @@ describe("GET /api/v1/events", () => {
     const r1 = await createReceiver(own);
     const r2 = await createReceiver(own);
     const post = async (receiverId: string, key: Partial<ReturnType<typeof artifact>>, success = true) =>
-      ((await (await postEvent(own, receiverId, { key: artifact(key), success })).json()) as { data: Event })
-        .data;
+      recordEvent(own, receiverId, { key: artifact(key), success });
     const e1 = await post(r1.id, {});
     const e2 = await post(r1.id, { version: "2.0.0" }, false);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const middle = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 5));
     const e3 = await post(r2.id, { name: "bar", release: "2", platform_id: "darwin-arm64", package: "deb" });
-    const ids = async (query: string) =>
-      (
-        (await (await call(`/api/v1/events?${query}`, { headers: own.reader.headers })).json()) as {
-          data: Event[];
-        }
-      ).data.map((e) => e.id);
+    const ids = async (query: string) => {
+      const response = await api(own.reader.headers).api.v1.events.$get({
+        query: Object.fromEntries(new URLSearchParams(query)),
+      });
+      return (await expectStatus(response, 200)).data.map((e) => e.id);
+    };
 
     expect(await ids("")).toEqual([e3.id, e2.id, e1.id]);
     expect(await ids(`event_receiver_id=${r1.id}`)).toEqual([e2.id, e1.id]);
@@ -242,7 +218,7 @@ describe("GET /api/v1/events", () => {
   });
 });
 
-describe("GET /api/v1/events: 10,000 events across pages", () => {
+describe("list-events: 10,000 events across pages", () => {
   it("returns 10,000 events once each, in order, across pages", { timeout: 120_000 }, async () => {
     const tenant = await createTenant();
     const receiver = await createReceiver(tenant);
@@ -271,16 +247,18 @@ describe("GET /api/v1/events: 10,000 events across pages", () => {
     });
 
     const seen: string[] = [];
-    let next: string | null = "/api/v1/events?page_size=200";
+    let cursor: string | undefined;
     let pages = 0;
-    while (next) {
-      const response = await call(next, { headers: tenant.reader.headers });
-      expect(response.status).toBe(200);
-      const page = (await response.json()) as { data: { id: string }[]; links: { next: string | null } };
+    do {
+      const query = { page_size: "200", ...(cursor ? { cursor } : {}) };
+      const page = await expectStatus(await api(tenant.reader.headers).api.v1.events.$get({ query }), 200);
       seen.push(...page.data.map((event) => event.id));
-      next = page.links.next;
+      expect(page.links.next).toBe(
+        page.page.next_cursor && `/api/v1/events?page_size=200&cursor=${page.page.next_cursor}`,
+      );
+      cursor = page.page.next_cursor ?? undefined;
       pages++;
-    }
+    } while (cursor);
     expect(pages).toBe(50);
     expect(seen).toHaveLength(10_000);
     expect(new Set(seen).size).toBe(10_000);

@@ -1,8 +1,8 @@
 // The principal routes (src/routes/admin/principals/): create, list, update, delete. Every route's
 // 401 and 403 cases are in the security matrix (test/security.test.ts).
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, bearer, expectStatus, me } from "../../client";
-import { createTenant, json, type TenantFixture, tokenFor } from "../../fixtures";
+import { api, expectStatus } from "../../client";
+import { bearer, createTenant, json, me, type TenantFixture, tokenFor } from "../../fixtures";
 import { call, expectError } from "../../helpers";
 
 let tenant: TenantFixture;

@@ -1,8 +1,8 @@
 // The tenant routes (src/routes/admin/tenants/), for platform admins: create, list, update. Every
 // route's 401 and 403 cases are in the security matrix (test/security.test.ts).
 import { describe, expect, it } from "vitest";
-import { api, expectStatus, me } from "../../client";
-import { createTenant } from "../../fixtures";
+import { api, expectStatus } from "../../client";
+import { createTenant, me } from "../../fixtures";
 import { expectError } from "../../helpers";
 
 const tenantsOf = (headers: Record<string, string>) => api(headers).api.v1.admin.tenants;
