@@ -4,33 +4,20 @@ import { ulid } from "ulidx";
 import { beforeAll, describe, expect, it } from "vitest";
 import { groupCompletions } from "../../src/db/schema";
 import { groupFingerprint } from "../../src/domain/fingerprint";
+import { answerOf, api, expectStatus } from "../client";
 import { createReceiver, createTenant, json, type TenantFixture, withDb } from "../fixtures";
 import { call, expectError } from "../helpers";
 
-interface Group {
-  id: string;
-  name: string;
-  type: string;
-  version: string;
-  description: string;
-  enabled: boolean;
-  fingerprint: string;
-  event_receiver_ids: string[];
-  created_at: string;
-  updated_at: string;
-}
-
-interface Completion {
-  id: string;
-  group_id: string;
-  platform_id: string;
-}
-
-interface List<T> {
-  data: T[];
-  page: { page_size: number; next_cursor: string | null };
-  links: { self: string; next: string | null };
-}
+const groupsApi = api().api.v1.groups;
+/** The group in a 201 of create-group. */
+const createdGroup = async (response: Response) =>
+  (await expectStatus(answerOf(groupsApi.$post, response), 201)).data;
+/** The group in a 200 of get-group, update-group or replace-members (the same body). */
+const groupIn = async (response: Response) =>
+  (await expectStatus(answerOf(groupsApi[":id"].$get, response), 200)).data;
+/** The page in a 200 of list-groups. */
+const groupPage = async (response: Response) => expectStatus(answerOf(groupsApi.$get, response), 200);
+type Group = Awaited<ReturnType<typeof groupIn>>;
 
 const UNKNOWN = "01JD3Z9T1V6Q2C8M4X5Y7B0N9K";
 
@@ -60,11 +47,7 @@ const create = (body: Record<string, unknown>, headers: Record<string, string> =
 
 async function createGroup(body: Record<string, unknown> = {}): Promise<{ group: Group; etag: string }> {
   const response = await create(body);
-  expect(response.status).toBe(201);
-  return {
-    group: ((await response.json()) as { data: Group }).data,
-    etag: response.headers.get("etag") ?? "",
-  };
+  return { etag: response.headers.get("etag") ?? "", group: await createdGroup(response) };
 }
 
 /** A request with a JSON body (or none), as `tenant.writer` unless told. */
@@ -93,8 +76,7 @@ describe("POST /api/v1/groups", () => {
       version: "2",
       event_receiver_ids: members,
     });
-    expect(response.status).toBe(201);
-    const { data } = (await response.json()) as { data: Group };
+    const data = await createdGroup(response);
     expect(data).toEqual({
       id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
       name: "ship-it",
@@ -198,15 +180,14 @@ describe("GET /api/v1/groups", () => {
     const own = await createTenant();
     const make = async (body: Record<string, unknown>) => {
       const response = await create({ event_receiver_ids: [], ...body }, own.writer.headers);
-      return ((await response.json()) as { data: Group }).data.id;
+      return (await createdGroup(response)).id;
     };
     const a = await make({ name: "a", type: "t1", version: "1" });
     const b = await make({ name: "a", type: "t1", version: "2", enabled: false });
     const c = await make({ name: "b", type: "t2", version: "1" });
     const list = async (query: string) => {
       const response = await call(`/api/v1/groups?${query}`, { headers: own.reader.headers });
-      expect(response.status).toBe(200);
-      return (await response.json()) as List<Group>;
+      return groupPage(response);
     };
     const ids = async (query: string) => (await list(query)).data.map((group) => group.id);
     expect(await ids("")).toEqual([c, b, a]);
@@ -237,8 +218,7 @@ describe("GET /api/v1/groups/{id}", () => {
   it("gets with ETag and answers 304 to If-None-Match", async () => {
     const { group, etag } = await createGroup({ event_receiver_ids: [r1] });
     const response = await get(group.id);
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { data: Group }).data).toEqual(group);
+    expect(await groupIn(response)).toEqual(group);
     expect(response.headers.get("etag")).toBe(etag);
     const cached = await call(`/api/v1/groups/${group.id}`, {
       headers: { ...tenant.reader.headers, "if-none-match": etag },
@@ -268,8 +248,7 @@ describe("PATCH /api/v1/groups/{id}", () => {
       { description: "new words", enabled: false },
       { ...tenant.writer.headers, "if-match": etag },
     );
-    expect(ok.status).toBe(200);
-    const { data } = (await ok.json()) as { data: Group };
+    const data = await groupIn(ok);
     expect(data).toMatchObject({
       ...group,
       description: "new words",
@@ -285,7 +264,7 @@ describe("PATCH /api/v1/groups/{id}", () => {
       "PRECONDITION_FAILED",
     );
     const any = await send("PATCH", path, { enabled: true }, { ...tenant.writer.headers, "if-match": "*" });
-    expect(((await any.json()) as { data: Group }).data.enabled).toBe(true);
+    expect((await groupIn(any)).enabled).toBe(true);
   });
 
   it.each([
@@ -348,17 +327,16 @@ describe("PUT /api/v1/groups/{id}/receivers", () => {
       { event_receiver_ids: [r3, r2] },
       { ...tenant.writer.headers, "if-match": etag },
     );
-    expect(put.status).toBe(200);
-    const { data } = (await put.json()) as { data: Group };
+    const data = await groupIn(put);
     expect(data.event_receiver_ids).toEqual([r2, r3].sort());
     expect(Date.parse(data.updated_at)).toBeGreaterThan(Date.parse(group.updated_at));
     expect(put.headers.get("etag")).not.toBe(etag);
     const fresh = await get(group.id);
-    expect(((await fresh.json()) as { data: Group }).data).toEqual(data);
+    expect(await groupIn(fresh)).toEqual(data);
     expect(fresh.headers.get("etag")).toBe(put.headers.get("etag"));
 
     const emptied = await send("PUT", path, { event_receiver_ids: [] });
-    expect(((await emptied.json()) as { data: Group }).data.event_receiver_ids).toEqual([]);
+    expect((await groupIn(emptied)).event_receiver_ids).toEqual([]);
   });
 
   it("answers 400 for an unknown member (and changes nothing), duplicates or unknown fields", async () => {
@@ -418,10 +396,10 @@ describe("tenant isolation", () => {
     );
     await expectError(await send("DELETE", path, undefined, as), 404, "NOT_FOUND");
     await expectError(await call(`${path}/completions`, { headers: as }), 404, "NOT_FOUND");
-    const list = (await (await call("/api/v1/groups", { headers: as })).json()) as List<Group>;
+    const list = await groupPage(await call("/api/v1/groups", { headers: as }));
     expect(list.data.map((item) => item.id)).not.toContain(group.id);
     // Untouched by all of the above.
-    expect(((await (await get(group.id)).json()) as { data: Group }).data).toEqual(group);
+    expect(await groupIn(await get(group.id))).toEqual(group);
   });
 
   it("answers 400 when another tenant's receiver is named as a member", async () => {
@@ -463,8 +441,7 @@ describe("GET /api/v1/groups/{id}/completions", () => {
       const response = await call(`/api/v1/groups/${group.id}/completions?${query}`, {
         headers: tenant.reader.headers,
       });
-      expect(response.status).toBe(200);
-      return (await response.json()) as List<Completion>;
+      return expectStatus(answerOf(groupsApi[":id"].completions.$get, response), 200);
     };
     const first = await list("page_size=2");
     expect(first.data.map((item) => item.id)).toEqual([newest.id, middle.id]);

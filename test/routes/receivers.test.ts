@@ -1,18 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { receiverFingerprint } from "../../src/domain/fingerprint";
+import { answerOf, api, expectStatus } from "../client";
 import { createReceiver, createTenant, json, postEvent, type TenantFixture } from "../fixtures";
 import { call, expectError } from "../helpers";
-
-interface Receiver {
-  id: string;
-  name: string;
-  type: string;
-  version: string;
-  description: string;
-  schema: Record<string, unknown>;
-  fingerprint: string;
-  created_at: string;
-}
 
 let tenant: TenantFixture;
 beforeAll(async () => {
@@ -26,8 +16,7 @@ const create = (body: Record<string, unknown>, headers = tenant.writer.headers) 
 describe("POST /api/v1/receivers", () => {
   it("creates a receiver with its fingerprint, ETag and Location", async () => {
     const response = await create({ name: "unit-tests", description: "runs the unit tests" });
-    expect(response.status).toBe(201);
-    const { data } = (await response.json()) as { data: Receiver };
+    const { data } = await expectStatus(answerOf(api().api.v1.receivers.$post, response), 201);
     expect(data).toMatchObject({
       name: "unit-tests",
       type: "ci",
@@ -78,12 +67,12 @@ describe("GET /api/v1/receivers", () => {
     const a = await createReceiver(own, { name: "a", type: "t1", version: "1" });
     const b = await createReceiver(own, { name: "a", type: "t1", version: "2" });
     await createReceiver(own, { name: "b", type: "t2", version: "1" });
-    const list = async (query: string) =>
-      (
-        (await (await call(`/api/v1/receivers?${query}`, { headers: own.reader.headers })).json()) as {
-          data: Receiver[];
-        }
-      ).data.map((receiver) => receiver.id);
+    const list = async (query: string) => {
+      const response = await api(own.reader.headers).api.v1.receivers.$get({
+        query: Object.fromEntries(new URLSearchParams(query)),
+      });
+      return (await expectStatus(response, 200)).data.map((receiver) => receiver.id);
+    };
     expect(await list("name=a")).toEqual([b.id, a.id]);
     expect(await list("name=a&version=1")).toEqual([a.id]);
     expect(await list("type=t2")).toHaveLength(1);
@@ -99,12 +88,11 @@ describe("GET /api/v1/receivers", () => {
 describe("GET, PATCH, DELETE /api/v1/receivers/{id}", () => {
   it("gets with ETag, answers 304 to If-None-Match, 404 to another tenant", async () => {
     const { id } = await createReceiver(tenant);
-    const response = await call(`/api/v1/receivers/${id}`, { headers: tenant.reader.headers });
-    expect(response.status).toBe(200);
+    const receiver = api(tenant.reader.headers).api.v1.receivers[":id"];
+    const response = await receiver.$get({ param: { id } });
     const etag = response.headers.get("etag") ?? "";
-    const cached = await call(`/api/v1/receivers/${id}`, {
-      headers: { ...tenant.reader.headers, "if-none-match": etag },
-    });
+    expect((await expectStatus(response, 200)).data.id).toBe(id);
+    const cached = await receiver.$get({ param: { id } }, { headers: { "if-none-match": etag } });
     expect(cached.status).toBe(304);
     const other = await createTenant();
     await expectError(
@@ -130,10 +118,12 @@ describe("GET, PATCH, DELETE /api/v1/receivers/{id}", () => {
       });
     await expectError(await patch({ name: "renamed" }), 400, "VALIDATION_FAILED");
     await expectError(await patch({ description: "x" }, '"0000"'), 412, "PRECONDITION_FAILED");
-    const ok = await patch({ description: "new words" }, etag);
-    expect(ok.status).toBe(200);
-    expect(((await ok.json()) as { data: Receiver }).data.description).toBe("new words");
+    const ok = await api(tenant.writer.headers).api.v1.receivers[":id"].$patch(
+      { param: { id }, json: { description: "new words" } },
+      { headers: { "if-match": etag } },
+    );
     expect(ok.headers.get("etag")).not.toBe(etag);
+    expect((await expectStatus(ok, 200)).data.description).toBe("new words");
   });
 
   it("deletes an unreferenced receiver, and answers 409 while events reference it", async () => {
