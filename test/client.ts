@@ -53,3 +53,12 @@ export function answerOf<E extends (...args: never[]) => Promise<AnyResponse>>(
 ): Awaited<ReturnType<E>> {
   return response as unknown as Awaited<ReturnType<E>>;
 }
+
+/** A body already parsed (from `call`) read as the given operation's answer for that status. */
+export function bodyAs<E extends (...args: never[]) => Promise<AnyResponse>, const S extends number>(
+  _operation: E,
+  _status: S,
+  body: unknown,
+): BodyOf<Awaited<ReturnType<E>>, S> {
+  return body as BodyOf<Awaited<ReturnType<E>>, S>;
+}

@@ -1,7 +1,7 @@
 // OpenTelemetry export over OTLP/HTTP JSON to a strict local receiver (scripts/lib/otlp-receiver.ts):
 // the server span has the ids the response and the logs name, its children are the request's
 // queries, Durable Object calls and Kafka sends; sampling follows the caller; a failing collector
-// costs the request nothing.
+// costs the request nothing. And the structured logs: no credential or personal data in them.
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import type { ReceivedSpan } from "../scripts/lib/otlp-receiver";
@@ -250,5 +250,38 @@ describe("trace export over OTLP/HTTP", () => {
       { reason: "collector answered 503" },
     ]);
     expect(lines.join("\n")).not.toContain("k=1");
+  });
+});
+
+describe("logs", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("hold no token, API key or email in clear, from a request that carried all three", async () => {
+    const tenant = await createTenant();
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => lines.push(line));
+    vi.spyOn(console, "error").mockImplementation((line: string) => lines.push(line));
+    const email = "jane.doe@example.com";
+    // The app at LOG_LEVEL info (the tests' Worker logs errors only), in this isolate.
+    const response = await callApp(
+      createApp(),
+      `/api/v1/receivers/${email}`,
+      {
+        headers: {
+          ...tenant.admin.headers,
+          "x-api-key": tenant.apiKey.key,
+          "cf-connecting-ip": "198.51.100.23",
+        },
+      },
+      { LOG_LEVEL: "info" },
+    );
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    const logged = lines.join("\n");
+    expect(logged).toContain(response.headers.get("x-request-id") ?? "missing");
+    expect(logged).not.toContain(tenant.admin.token);
+    expect(logged).not.toContain(tenant.apiKey.key);
+    expect(logged).not.toContain(email);
+    expect(logged).not.toContain("198.51.100.23");
+    expect(logged).toContain("***@example.com");
   });
 });

@@ -2,6 +2,7 @@
 // MetricsHub shards that the requests' increments were spread across.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { apiOf, expectStatus } from "../client";
 import { artifact, createReceiver, createTenant, json, receiverBody } from "../fixtures";
 import { callApp, expectError } from "../helpers";
 
@@ -104,9 +105,10 @@ describe("GET /metrics", () => {
     });
     // callApp waits for each request's after-response work, so every slot is free before the next
     // request and the event is counted before the next one (a plain fetch returns before that).
-    const created = await send("/api/v1/receivers", json(receiverBody(), tenant.writer.headers));
-    expect(created.status).toBe(201);
-    const receiver = ((await created.json()) as { data: { id: string } }).data;
+    const created = await apiOf(app, bindings, tenant.writer.headers).api.v1.receivers.$post({
+      json: receiverBody(),
+    });
+    const receiver = (await expectStatus(created, 201)).data;
     const event = eventFor(receiver.id);
     expect((await send("/api/v1/events", json(event, tenant.writer.headers))).status).toBe(201);
     await expectError(
