@@ -1,94 +1,36 @@
 // The outbox to Kafka, against the local Kafka REST sink: delivery with the CloudEvent envelope,
-// outages, per-record errors, dead letters and their retry (API and CLI), and a failing burst.
+// outages, per-record errors, the other producers, retention and a failing burst (the dead-letter
+// queue's routes and CLI: test/routes/admin/dlq.test.ts).
 // Each test breaks only its own tenant's deliveries (the sink fails by key prefix).
-import { env, SELF } from "cloudflare:test";
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { describe, expect, inject, it } from "vitest";
-import { runDlqCommand } from "../scripts/lib/dlq-client";
-import type { SinkMode, SinkRecord } from "../scripts/lib/kafka-sink";
+import { env } from "cloudflare:test";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import type { SinkRecord } from "../scripts/lib/kafka-sink";
 import { openDatabase } from "../src/db/client";
-import { auditLogs, deadLetters, events, outbox } from "../src/db/schema";
+import { deadLetters, events, outbox } from "../src/db/schema";
 import { createEvent } from "../src/domain/events";
 import { purgePublished } from "../src/domain/outbox";
 import { loadConfig } from "../src/env";
-import { relayOutbox } from "../src/jobs/relay";
-import { createLogger } from "../src/lib/logger";
-import { Tracer } from "../src/lib/tracing";
-import { artifact, createReceiver, createTenant, postEvent, type TenantFixture, withDb } from "./fixtures";
-import { BASE, call } from "./helpers";
-
-const { sinkUrl } = inject("stack");
-
-async function sinkMode(tenant: TenantFixture, mode: Omit<SinkMode, "keyPrefix">): Promise<void> {
-  await fetch(`${sinkUrl}/_sink/mode`, {
-    method: "PUT",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ ...mode, keyPrefix: `${tenant.id}:` }),
-  });
-}
-
-async function received(tenant: TenantFixture): Promise<SinkRecord[]> {
-  const response = await fetch(`${sinkUrl}/_sink/records?key_prefix=${tenant.id}:`);
-  return (await response.json()) as SinkRecord[];
-}
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const stopAt = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > stopAt) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const pendingCount = async (tenant: TenantFixture) =>
-  (
-    await withDb((db) =>
-      db.execute<{ n: number }>(
-        sql`select count(*)::int as n from outbox where tenant_id = ${tenant.id} and published_at is null`,
-      ),
-    )
-  ).rows[0]?.n ?? 0;
-
-const pendingRows = (tenant: TenantFixture) =>
-  withDb((db) =>
-    db
-      .select()
-      .from(outbox)
-      .where(and(eq(outbox.tenantId, tenant.id), isNull(outbox.publishedAt))),
-  );
-
-/** The cron relay, as `scheduled` runs it, with configuration overrides for the test. */
-function relay(overrides: Record<string, string> = {}) {
-  const bindings = { ...env, ...overrides };
-  const config = loadConfig(bindings);
-  return withDb((db) =>
-    relayOutbox({ db, config, logger: createLogger("error"), tracer: new Tracer() }, { budgetMs: 20_000 }),
-  );
-}
-
-/** Relays until the tenant has nothing pending (rows in backoff wait at most OUTBOX_BACKOFF_MAX_MS). */
-async function drain(tenant: TenantFixture, overrides: Record<string, string> = {}, rounds = 400) {
-  for (let round = 0; round < rounds; round++) {
-    if ((await pendingCount(tenant)) === 0) return;
-    await relay(overrides);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`outbox of ${tenant.id} not drained`);
-}
+import { answerOf, api, expectStatus } from "./client";
+import {
+  artifact,
+  createReceiver,
+  createTenant,
+  postEvent,
+  recordEvent,
+  type TenantFixture,
+  withDb,
+} from "./fixtures";
+import { call } from "./helpers";
+import { drain, eventually, pendingRows, received, relay, sinkMode } from "./outbox";
 
 /** Events through POST /events, one after another, spread over the receivers; their ids per receiver. */
 async function postEvents(tenant: TenantFixture, receiverIds: string[], count: number) {
   const ids: string[][] = receiverIds.map(() => []);
   for (let index = 0; index < count; index++) {
     const slot = index % receiverIds.length;
-    const response = await postEvent(tenant, receiverIds[slot] as string, { payload: { size: index } });
-    expect(response.status).toBe(201);
-    ids[slot]?.push(((await response.json()) as { data: { id: string } }).data.id);
+    const event = await recordEvent(tenant, receiverIds[slot] as string, { payload: { size: index } });
+    ids[slot]?.push(event.id);
   }
   return ids;
 }
@@ -180,8 +122,7 @@ describe("publishing the outbox to Kafka", () => {
         event_receiver_id: receiver.id,
       }),
     });
-    expect(response.status).toBe(201);
-    const event = ((await response.json()) as { data: { id: string } }).data;
+    const event = (await expectStatus(answerOf(api().api.v1.events.$post, response), 201)).data;
 
     const [record] = await eventually(
       () => received(tenant),
@@ -263,138 +204,6 @@ describe("publishing the outbox to Kafka", () => {
     await sinkMode(tenant, { mode: "ok" });
     await drain(tenant);
     expect(await received(tenant)).toHaveLength(1);
-  });
-
-  it("dead-letters a message the broker refuses every time, and delivers it after a retry from the API or the CLI", async () => {
-    const tenant = await createTenant();
-    const receiver = await createReceiver(tenant);
-    await sinkMode(tenant, { mode: "record-error" });
-    for (let i = 0; i < 2; i++) expect((await postEvent(tenant, receiver.id)).status).toBe(201);
-    const limits = { OUTBOX_MAX_ATTEMPTS: "3" };
-    for (let round = 0; round < 200 && (await pendingRows(tenant)).length > 0; round++) {
-      await relay(limits);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    expect(await pendingRows(tenant)).toEqual([]);
-
-    const listed = await call("/api/v1/admin/dlq", { headers: tenant.admin.headers });
-    expect(listed.status).toBe(200);
-    const letters = (
-      (await listed.json()) as { data: { id: string; key: string; attempts: number; last_error: string }[] }
-    ).data;
-    expect(letters).toHaveLength(2);
-    for (const letter of letters) {
-      expect(letter).toMatchObject({ key: `${tenant.id}:${receiver.id}`, attempts: 3 });
-      expect(letter.last_error).toMatch(/error_code 40403/);
-    }
-    // Another tenant's admin sees none of them, and cannot retry them.
-    const other = await createTenant();
-    expect(
-      ((await (await call("/api/v1/admin/dlq", { headers: other.admin.headers })).json()) as { data: [] })
-        .data,
-    ).toEqual([]);
-    expect(
-      (
-        await call(`/api/v1/admin/dlq/${letters[0]?.id}/retry`, {
-          method: "POST",
-          headers: other.admin.headers,
-        })
-      ).status,
-    ).toBe(404);
-
-    await sinkMode(tenant, { mode: "ok" });
-    const viaApi = letters[0] as { id: string };
-    const viaCli = letters[1] as { id: string };
-    const retried = await call(`/api/v1/admin/dlq/${viaApi.id}/retry`, {
-      method: "POST",
-      headers: tenant.admin.headers,
-    });
-    expect(retried.status).toBe(202);
-    expect(await retried.json()).toEqual({ data: { requeued: 1 } });
-
-    const printed: string[] = [];
-    const cli = (args: string[]) =>
-      runDlqCommand(args, {
-        url: BASE,
-        headers: { ...tenant.apiKey.headers, "cf-connecting-ip": "198.51.100.7" },
-        fetch: (input, init) => SELF.fetch(input, init),
-        print: (line) => printed.push(line),
-      });
-    expect(await cli(["list"])).toBe(0);
-    expect(printed.join("\n")).toContain(viaCli.id);
-    expect(await cli(["retry", viaCli.id])).toBe(0);
-    expect(printed.at(-1)).toBe("requeued 1 message(s)");
-    expect(await cli(["retry", viaCli.id])).toBe(1); // gone from the queue now
-    expect(await cli(["retry"])).toBe(2);
-
-    const delivered = await eventually(
-      () => received(tenant),
-      (records) => records.length === 2,
-    );
-    expect(delivered).toHaveLength(2);
-    expect(
-      await withDb((db) => db.select().from(deadLetters).where(eq(deadLetters.tenantId, tenant.id))),
-    ).toEqual([]);
-
-    const audit = await withDb((db) =>
-      db
-        .select()
-        .from(auditLogs)
-        .where(and(eq(auditLogs.tenantId, tenant.id), eq(auditLogs.action, "dlq.retry"))),
-    );
-    expect(audit.map((entry) => entry.resourceId).sort()).toEqual([viaApi.id, viaCli.id].sort());
-    expect(audit.find((entry) => entry.resourceId === viaCli.id)).toMatchObject({
-      actorType: "api_key",
-      actorId: tenant.apiKey.id,
-      outcome: "success",
-      ip: "198.51.100.0",
-    });
-  });
-
-  it("retries all dead letters at once and discards one, both audited", async () => {
-    const tenant = await createTenant();
-    const receiver = await createReceiver(tenant);
-    await sinkMode(tenant, { mode: "record-error" });
-    for (let i = 0; i < 3; i++) expect((await postEvent(tenant, receiver.id)).status).toBe(201);
-    for (let round = 0; round < 200 && (await pendingRows(tenant)).length > 0; round++) {
-      await relay({ OUTBOX_MAX_ATTEMPTS: "1" });
-    }
-    const letters = await withDb((db) =>
-      db.select().from(deadLetters).where(eq(deadLetters.tenantId, tenant.id)),
-    );
-    expect(letters).toHaveLength(3);
-
-    const discarded = await call(`/api/v1/admin/dlq/${letters[0]?.id}`, {
-      method: "DELETE",
-      headers: tenant.admin.headers,
-    });
-    expect(discarded.status).toBe(204);
-    expect(
-      (await call(`/api/v1/admin/dlq/${letters[0]?.id}`, { method: "DELETE", headers: tenant.admin.headers }))
-        .status,
-    ).toBe(404);
-
-    await sinkMode(tenant, { mode: "ok" });
-    const all = await call("/api/v1/admin/dlq/retry-all", { method: "POST", headers: tenant.admin.headers });
-    expect(all.status).toBe(202);
-    expect(await all.json()).toEqual({ data: { requeued: 2 } });
-    await eventually(
-      () => received(tenant),
-      (records) => records.length === 2,
-    );
-    const actions = await withDb((db) =>
-      db
-        .select({ action: auditLogs.action, resourceId: auditLogs.resourceId })
-        .from(auditLogs)
-        .where(and(eq(auditLogs.tenantId, tenant.id), sql`${auditLogs.action} like 'dlq.%'`)),
-    );
-    expect(actions).toEqual(
-      expect.arrayContaining([
-        { action: "dlq.discard", resourceId: letters[0]?.id },
-        { action: "dlq.retry_all", resourceId: null },
-      ]),
-    );
-    expect(actions).toHaveLength(2); // the refused second discard wrote nothing
   });
 
   for (const [producer, dialect, headers] of [
