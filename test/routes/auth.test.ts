@@ -13,7 +13,7 @@ beforeAll(async () => {
   tenant = await createTenant();
 });
 
-describe("POST /api/v1/auth/token", () => {
+describe("token: POST /api/v1/auth/token", () => {
   it("exchanges an API key for the bare OAuth 2.0 token response", async () => {
     const { response, tokens } = await exchange({ grant_type: "api_key", api_key: tenant.apiKey.key });
     expect(response.status).toBe(200);
@@ -86,7 +86,7 @@ describe("POST /api/v1/auth/token", () => {
   });
 });
 
-describe("POST /api/v1/auth/revoke", () => {
+describe("revoke: POST /api/v1/auth/revoke", () => {
   it("revokes an access token at once, until it expires", async () => {
     const { tokens } = await exchange({ grant_type: "api_key", api_key: tenant.apiKey.key });
     const access = tokens?.access_token ?? "";
@@ -122,7 +122,7 @@ describe("POST /api/v1/auth/revoke", () => {
   });
 });
 
-describe("GET /api/v1/auth/me", () => {
+describe("me: GET /api/v1/auth/me", () => {
   it("describes an API key caller", async () => {
     const body = await expectStatus(await me(tenant.apiKey.headers), 200);
     expect(body.data).toMatchObject({ auth: "api_key", principal: { id: tenant.apiKey.id } });
@@ -142,7 +142,7 @@ describe("GET /api/v1/auth/me", () => {
   });
 });
 
-describe("JWKS and key rotation", () => {
+describe("jwks: GET /.well-known/jwks.json, and key rotation", () => {
   it("publishes the current public key and no private part", async () => {
     const { keys } = await expectStatus(await api()[".well-known"]["jwks.json"].$get(), 200);
     const current = JSON.parse(env.JWT_SIGNING_KEY as string) as { kid: string };

@@ -1,4 +1,5 @@
-// The OpenAPI document is generated from the route definitions: every route is in it, with its errors.
+// The docs routes (src/routes/docs/): the OpenAPI document, generated from the route definitions
+// (every route is in it, with its errors), and the reference page at /docs.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { call } from "../helpers";
@@ -17,7 +18,7 @@ const NOT_ENVELOPE: Record<string, string> = { "get /health/ready 503": "#/compo
 
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
 
-describe("GET /openapi.json", async () => {
+describe("openapi: GET /openapi.json", async () => {
   const response = await call("/openapi.json");
   const document = (await response.json()) as Document;
 
@@ -42,5 +43,16 @@ describe("GET /openapi.json", async () => {
       const ref = NOT_ENVELOPE[`${method} ${path} ${status}`] ?? "#/components/schemas/Error";
       expect(error.content?.["application/json"]?.schema, status).toEqual({ $ref: ref });
     }
+  });
+});
+
+describe("reference: GET /docs", () => {
+  it("serves the reference page, relaxing the CSP for it alone", async () => {
+    const response = await call("/docs");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/html");
+    expect(response.headers.get("content-security-policy")).toContain("script-src https://cdn.jsdelivr.net");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(await response.text()).toContain("/openapi.json");
   });
 });

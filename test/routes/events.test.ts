@@ -23,7 +23,7 @@ beforeAll(async () => {
   receiver = await createReceiver(tenant);
 });
 
-describe("POST /api/v1/events", () => {
+describe("create-event: POST /api/v1/events", () => {
   it("stores the event with its author and request id, and its CloudEvent in the outbox", async () => {
     const response = await api({
       ...tenant.writer.headers,
@@ -146,7 +146,7 @@ describe("POST /api/v1/events", () => {
   });
 });
 
-describe("GET /api/v1/events/{id}", () => {
+describe("get-event: GET /api/v1/events/{id}", () => {
   it("gets an event with an ETag; events are immutable (405 with Allow)", async () => {
     const data = await recordEvent(tenant, receiver.id);
     const event = api(tenant.reader.headers).api.v1.events[":id"];
@@ -169,7 +169,7 @@ describe("GET /api/v1/events/{id}", () => {
   });
 });
 
-describe("GET /api/v1/events", () => {
+describe("list-events: GET /api/v1/events", () => {
   it("applies every filter and the time range", async () => {
     const own = await createTenant();
     const r1 = await createReceiver(own);

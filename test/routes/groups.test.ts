@@ -67,7 +67,7 @@ function send(
 const get = (id: string, headers: Record<string, string> = tenant.reader.headers) =>
   call(`/api/v1/groups/${id}`, { headers });
 
-describe("POST /api/v1/groups", () => {
+describe("create-group: POST /api/v1/groups", () => {
   it("creates a group with defaults, sorted members, fingerprint, ETag and Location", async () => {
     const members = [r2, r1].sort().reverse();
     const response = await create({
@@ -175,7 +175,7 @@ describe("POST /api/v1/groups", () => {
   });
 });
 
-describe("GET /api/v1/groups", () => {
+describe("list-groups: GET /api/v1/groups", () => {
   it("filters by name, type, version and enabled, newest first, with cursor pagination", async () => {
     const own = await createTenant();
     const make = async (body: Record<string, unknown>) => {
@@ -214,7 +214,7 @@ describe("GET /api/v1/groups", () => {
   });
 });
 
-describe("GET /api/v1/groups/{id}", () => {
+describe("get-group: GET /api/v1/groups/{id}", () => {
   it("gets with ETag and answers 304 to If-None-Match", async () => {
     const { group, etag } = await createGroup({ event_receiver_ids: [r1] });
     const response = await get(group.id);
@@ -233,7 +233,7 @@ describe("GET /api/v1/groups/{id}", () => {
   });
 });
 
-describe("PATCH /api/v1/groups/{id}", () => {
+describe("update-group: PATCH /api/v1/groups/{id}", () => {
   it("changes description and enabled, honouring If-Match, with a new ETag", async () => {
     const { group, etag } = await createGroup({ event_receiver_ids: [r1] });
     const path = `/api/v1/groups/${group.id}`;
@@ -288,7 +288,7 @@ describe("PATCH /api/v1/groups/{id}", () => {
   });
 });
 
-describe("DELETE /api/v1/groups/{id}", () => {
+describe("delete-group: DELETE /api/v1/groups/{id}", () => {
   it("deletes honouring If-Match, and its members no longer hold their receivers", async () => {
     const member = await newReceiver(tenant);
     const { group, etag } = await createGroup({ event_receiver_ids: [member] });
@@ -317,7 +317,7 @@ describe("DELETE /api/v1/groups/{id}", () => {
   });
 });
 
-describe("PUT /api/v1/groups/{id}/receivers", () => {
+describe("replace-members: PUT /api/v1/groups/{id}/receivers", () => {
   it("replaces the member set, with a new ETag and updated_at", async () => {
     const { group, etag } = await createGroup({ event_receiver_ids: [r1, r2] });
     const path = `/api/v1/groups/${group.id}/receivers`;
@@ -416,7 +416,7 @@ describe("tenant isolation", () => {
   });
 });
 
-describe("GET /api/v1/groups/{id}/completions", () => {
+describe("list-completions: GET /api/v1/groups/{id}/completions", () => {
   it("lists a group's completions newest first, filtered, with cursor pagination", async () => {
     const { group } = await createGroup({ event_receiver_ids: [r1] });
     const { group: sibling } = await createGroup({ event_receiver_ids: [r1] });

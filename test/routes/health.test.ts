@@ -4,7 +4,7 @@ import { api, apiOf, expectStatus } from "../client";
 import { createTenant } from "../fixtures";
 import { call, expectError } from "../helpers";
 
-describe("GET /health/live", () => {
+describe("live: GET /health/live", () => {
   it("answers ok", async () => {
     const response = await call("/health/live");
     expect(response.status).toBe(200);
@@ -12,7 +12,7 @@ describe("GET /health/live", () => {
   });
 });
 
-describe("GET /health/ready", () => {
+describe("ready: GET /health/ready", () => {
   it("checks the real database and the Kafka endpoint", async () => {
     const body = await expectStatus(await api().health.ready.$get(), 200);
     expect(body.status).toBe("ok");

@@ -21,7 +21,7 @@ function seriesValue(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-describe("GET /metrics", () => {
+describe("get-metrics: GET /metrics", () => {
   it("counts requests by route template, auth failures, rejections, events and completions exactly", async () => {
     const app = createApp();
     const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };

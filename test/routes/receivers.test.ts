@@ -13,7 +13,7 @@ const schema = { type: "object", properties: { size: { type: "integer" } } };
 const create = (body: Record<string, unknown>, headers = tenant.writer.headers) =>
   call("/api/v1/receivers", json({ name: "build", type: "ci", version: "1", schema, ...body }, headers));
 
-describe("POST /api/v1/receivers", () => {
+describe("create-receiver: POST /api/v1/receivers", () => {
   it("creates a receiver with its fingerprint, ETag and Location", async () => {
     const response = await create({ name: "unit-tests", description: "runs the unit tests" });
     const { data } = await expectStatus(answerOf(api().api.v1.receivers.$post, response), 201);
@@ -61,7 +61,7 @@ describe("POST /api/v1/receivers", () => {
   });
 });
 
-describe("GET /api/v1/receivers", () => {
+describe("list-receivers: GET /api/v1/receivers", () => {
   it("filters by name, type and version, newest first", async () => {
     const own = await createTenant();
     const a = await createReceiver(own, { name: "a", type: "t1", version: "1" });
@@ -85,7 +85,7 @@ describe("GET /api/v1/receivers", () => {
   });
 });
 
-describe("GET, PATCH, DELETE /api/v1/receivers/{id}", () => {
+describe("get-receiver, update-receiver, delete-receiver: /api/v1/receivers/{id}", () => {
   it("gets with ETag, answers 304 to If-None-Match, 404 to another tenant", async () => {
     const { id } = await createReceiver(tenant);
     const receiver = api(tenant.reader.headers).api.v1.receivers[":id"];

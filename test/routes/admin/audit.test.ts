@@ -30,7 +30,7 @@ async function act(
   };
 }
 
-describe("audit log", () => {
+describe("list-audit: GET /api/v1/admin/audit, and the entries every mutation writes", () => {
   it("records every mutation and security action with actor, resource, outcome, request id and client", async () => {
     const tenant = await createTenant();
     const admin = {

@@ -1,0 +1,38 @@
+// Every route file has its tests where a newcomer looks: src/routes/<resource>/<operation>.ts is
+// tested in test/routes/<resource>.test.ts, in a describe block whose title names <operation>.
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "..");
+const ROUTES = join(ROOT, "src/routes");
+/** Files in src/routes that are not operations: mounting, shared schemas, shared HTTP helpers. */
+const NOT_OPERATIONS = new Set(["index.ts", "schemas.ts", "openapi.ts", "http.ts", "probes.ts"]);
+
+function operationFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return operationFiles(path);
+    return entry.name.endsWith(".ts") && !NOT_OPERATIONS.has(entry.name) ? [path] : [];
+  });
+}
+
+const operations = operationFiles(ROUTES).map((file) => {
+  const path = relative(ROUTES, file);
+  const resource = path.split("/").slice(0, -1).join("/");
+  return { path, resource, operation: path.split("/").at(-1)?.replace(/\.ts$/, "") ?? "" };
+});
+
+describe("route tests", () => {
+  it("finds the operations", () => expect(operations.length).toBeGreaterThan(30));
+
+  it.each(operations)(
+    "src/routes/$path is tested in test/routes/$resource.test.ts",
+    ({ resource, operation }) => {
+      const source = readFileSync(join(ROOT, "test/routes", `${resource}.test.ts`), "utf8");
+      const titles = [...source.matchAll(/^describe\("([^"]*)"/gm)].map((match) => match[1] ?? "");
+      const named = titles.some((title) => new RegExp(`(^|[ ,])${operation}([:,]|$)`).test(title));
+      expect(named, `no describe block names ${operation} in ${titles.join(" | ")}`).toBe(true);
+    },
+  );
+});
