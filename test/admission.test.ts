@@ -5,11 +5,13 @@ import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/app";
 import { tenantUsage } from "../src/db/schema";
+import { api, expectStatus } from "./client";
 import { createReceiver, createTenant, json, postEvent, type TenantFixture, withDb } from "./fixtures";
 import { call, callApp, expectError } from "./helpers";
 
-const usage = (headers: Record<string, string>, init: RequestInit = {}) =>
-  call("/api/v1/usage", { ...init, headers: { ...headers, ...(init.headers as object) } });
+const usage = (headers: Record<string, string>) => api(headers).api.v1.usage.$get();
+const usageOf = async (headers: Record<string, string>) =>
+  (await expectStatus(await usage(headers), 200)).data;
 
 async function statuses(
   count: number,
@@ -193,18 +195,14 @@ describe("quota, in-flight cap and deny lists", () => {
     expect((await postEvent(tenant, receiver.id, { payload: { size: "not a number" } })).status).toBe(400);
     expect(tally(await statuses(3, () => postEvent(tenant, receiver.id)))).toEqual({ 201: 3 });
     // Quota is counted when each request ends (waitUntil).
-    const used = async () =>
-      ((await (await usage(tenant.reader.headers)).json()) as { data: { quota: { used: number } } }).data
-        .quota.used;
+    const used = async () => (await usageOf(tenant.reader.headers)).quota.used;
     await eventually(async () => (await used()) === 3);
     const refused = await postEvent(tenant, receiver.id);
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     await expectError(refused, 429, "QUOTA_EXCEEDED");
-    const report = (await (await usage(tenant.reader.headers)).json()) as {
-      data: { quota: { limit: number; used: number; period_end: string } };
-    };
-    expect(report.data.quota).toMatchObject({ limit: 3, used: 3 });
-    expect(new Date(report.data.quota.period_end).getUTCDate()).toBe(1);
+    const report = await usageOf(tenant.reader.headers);
+    expect(report.quota).toMatchObject({ limit: 3, used: 3 });
+    expect(new Date(report.quota.period_end).getUTCDate()).toBe(1);
   });
 
   it("weighs the previous minute and forgets older ones on the TenantGate's limiter", async () => {
@@ -278,8 +276,7 @@ describe("quota, in-flight cap and deny lists", () => {
     await Promise.all(
       Array.from({ length: 4 }, () => postEvent(tenant, receiver.id, { payload: { size: "x" } })),
     );
-    const inFlight = async () =>
-      ((await (await usage(tenant.reader.headers)).json()) as { data: { in_flight: number } }).data.in_flight;
+    const inFlight = async () => (await usageOf(tenant.reader.headers)).in_flight;
     await eventually(async () => (await inFlight()) === 1); // only the asking request
   });
 

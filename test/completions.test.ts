@@ -3,7 +3,7 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { groupCompletions, outbox } from "../src/db/schema";
-import { expectStatus } from "./client";
+import { answerOf, api, expectStatus } from "./client";
 import {
   artifact,
   createReceiver,
@@ -30,9 +30,7 @@ async function createGroup(tenant: TenantFixture, members: string[], enabled = t
       tenant.writer.headers,
     ),
   );
-  if (response.status !== 201)
-    throw new Error(`group not created: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { data: { id: string } }).data.id;
+  return (await expectStatus(answerOf(api().api.v1.groups.$post, response), 201)).data.id;
 }
 
 const completionsOf = (tenantId: string, groupId: string) =>
@@ -73,10 +71,11 @@ describe("group completion", () => {
     });
     expect(completion?.eventIds).toEqual([first, second].sort());
     // Listed by the API by the time POST /events returned.
-    const listed = await call(`/api/v1/groups/${group}/completions`, { headers: tenant.reader.headers });
-    expect(((await listed.json()) as { data: { id: string }[] }).data.map((item) => item.id)).toEqual([
-      completion?.id,
-    ]);
+    const listed = await api(tenant.reader.headers).api.v1.groups[":id"].completions.$get({
+      param: { id: group },
+      query: {},
+    });
+    expect((await expectStatus(listed, 200)).data.map((item) => item.id)).toEqual([completion?.id]);
 
     const messages = await withDb((db) => db.select().from(outbox).where(eq(outbox.tenantId, tenant.id)));
     const completed = messages.filter(

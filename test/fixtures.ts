@@ -11,7 +11,7 @@ import { newApiKeySecret } from "../src/domain/api-key-secret";
 import type { Role } from "../src/domain/permissions";
 import { loadConfig } from "../src/env";
 import { signAccessToken } from "../src/infra/jwt";
-import { api, expectStatus } from "./client";
+import { answerOf, api, expectStatus } from "./client";
 import { call } from "./helpers";
 
 export const config = () => loadConfig(env);
@@ -136,9 +136,7 @@ export async function createReceiver(
   overrides: ReceiverOverrides = {},
 ): Promise<{ id: string; fingerprint: string }> {
   const response = await call("/api/v1/receivers", json(receiverBody(overrides), tenant.writer.headers));
-  if (response.status !== 201)
-    throw new Error(`receiver not created: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { data: { id: string; fingerprint: string } }).data;
+  return (await expectStatus(answerOf(api().api.v1.receivers.$post, response), 201)).data;
 }
 
 export interface ArtifactEvent {

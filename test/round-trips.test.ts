@@ -4,7 +4,8 @@
 // Each request is made once first, so that the isolate's caches (tenant settings, API key,
 // receiver validator) and the gate's knowledge of the subject are warm, as in steady state.
 import { beforeAll, describe, expect, it } from "vitest";
-import { createReceiver, createTenant, json, postEvent, type TenantFixture } from "./fixtures";
+import { api, expectStatus } from "./client";
+import { createReceiver, createTenant, json, postEvent, recordEvent, type TenantFixture } from "./fixtures";
 import { call } from "./helpers";
 
 let tenant: TenantFixture;
@@ -94,12 +95,12 @@ describe("round trips on the critical path", () => {
     const b = await call("/api/v1/events", json(event(groupedB, { version: "2" }), tenant.writer.headers));
     expect(b.status).toBe(201);
     expect(roundTrips(b)).toEqual({ db: 1, gate: 1 });
-    const groups = (await (await call("/api/v1/groups", { headers: tenant.reader.headers })).json()) as {
-      data: { id: string }[];
-    };
-    const completions = (await (
-      await call(`/api/v1/groups/${groups.data[0]?.id}/completions`, { headers: tenant.reader.headers })
-    ).json()) as { data: { version: string }[] };
+    const groups = api(tenant.reader.headers).api.v1.groups;
+    const [group] = (await expectStatus(await groups.$get({ query: {} }), 200)).data;
+    const completions = await expectStatus(
+      await groups[":id"].completions.$get({ param: { id: group?.id ?? "" }, query: {} }),
+      200,
+    );
     expect(completions.data.filter((completion) => completion.version === "2")).toHaveLength(1);
   });
 
@@ -118,7 +119,7 @@ describe("round trips on the critical path", () => {
   });
 
   it("GET /api/v1/events/{id}: one and one", async () => {
-    const created = (await (await postEvent(tenant, receiverId)).json()) as { data: { id: string } };
+    const created = { data: await recordEvent(tenant, receiverId) };
     const response = await warm(200, () =>
       call(`/api/v1/events/${created.data.id}`, { headers: tenant.reader.headers }),
     );

@@ -5,7 +5,8 @@ import { generateKeyPair, SignJWT } from "jose";
 import { ulid } from "ulidx";
 import { beforeAll, describe, expect, it } from "vitest";
 import { permissionsFor } from "../src/domain/permissions";
-import { createTenant, forgeToken, json, type TenantFixture } from "./fixtures";
+import { api, expectStatus } from "./client";
+import { createTenant, forgeToken, json, type TenantFixture, tokensOf } from "./fixtures";
 import { call, expectError } from "./helpers";
 
 interface Operation {
@@ -126,19 +127,8 @@ const cases: [string, () => Promise<Record<string, string> | undefined>][] = [
   [
     "reused refresh token (family revoked)",
     async () => {
-      const first = (await (
-        await call("/api/v1/auth/token", json({ grant_type: "api_key", api_key: tenant.apiKey.key }))
-      ).json()) as {
-        refresh_token: string;
-      };
-      const second = (await (
-        await call(
-          "/api/v1/auth/token",
-          json({ grant_type: "refresh_token", refresh_token: first.refresh_token }),
-        )
-      ).json()) as {
-        access_token: string;
-      };
+      const first = await tokensOf({ grant_type: "api_key", api_key: tenant.apiKey.key });
+      const second = await tokensOf({ grant_type: "refresh_token", refresh_token: first.refresh_token });
       await call(
         "/api/v1/auth/token",
         json({ grant_type: "refresh_token", refresh_token: first.refresh_token }),
@@ -243,9 +233,7 @@ describe("tenant isolation", () => {
     // Nothing changed on the other side.
     expect((await call("/api/v1/auth/me", { headers: other.writer.headers })).status).toBe(200);
     expect((await call("/api/v1/auth/me", { headers: other.apiKey.headers })).status).toBe(200);
-    const listed = (await (await call("/api/v1/admin/principals", { headers })).json()) as {
-      data: { id: string }[];
-    };
+    const listed = await expectStatus(await api(headers).api.v1.admin.principals.$get({ query: {} }), 200);
     expect(listed.data.map((principal) => principal.id)).not.toContain(other.writer.id);
   });
 });
