@@ -21,7 +21,7 @@ import { eventRoutes } from "./routes/events";
 import { groupRoutes } from "./routes/groups";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
-import { createRouter, ROUTE_PERMISSIONS, registerSecuritySchemes } from "./routes/openapi";
+import { createRouter, registerSecuritySchemes, routePermissions } from "./routes/openapi";
 import { receiverRoutes } from "./routes/receivers";
 import { usageRoutes } from "./routes/usage";
 
@@ -89,7 +89,7 @@ export function createApp() {
     admission({
       rules: ROUTE_RULES,
       exempt: (route) => route.startsWith("/health/"),
-      permissions: ROUTE_PERMISSIONS,
+      permissions: routePermissions(api),
     }),
   );
   app.use(idempotency());

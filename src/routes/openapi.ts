@@ -73,18 +73,11 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
 
 export const SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
 
-/** Method + route template → the permission it needs; read by the `authorize` middleware. */
-export const ROUTE_PERMISSIONS = new Map<string, Permission>();
-
 /**
  * A route that needs a permission: registered for the `authorize` middleware, and shown in the
  * document with its security schemes, 401/403 responses and `x-required-permission`.
  */
 export function protectedRoute<const R extends RouteConfig>(permission: Permission, route: R) {
-  ROUTE_PERMISSIONS.set(
-    `${route.method.toUpperCase()} ${route.path.replace(/\{(\w+)\}/g, ":$1")}`,
-    permission,
-  );
   return createRoute({
     ...route,
     security: SECURITY,
@@ -112,6 +105,24 @@ export function createRouter() {
 }
 
 export type AppRouter = ReturnType<typeof createRouter>;
+
+/**
+ * Method + route template → the permission it needs, read from the router's own route definitions
+ * (`x-required-permission`, set by `protectedRoute`); the admission middleware checks it.
+ */
+export function routePermissions(router: AppRouter): ReadonlyMap<string, Permission> {
+  const permissions = new Map<string, Permission>();
+  for (const definition of router.openAPIRegistry.definitions) {
+    if (definition.type !== "route") continue;
+    const permission = (definition.route as { "x-required-permission"?: Permission })[
+      "x-required-permission"
+    ];
+    if (!permission) continue;
+    const path = definition.route.path.replace(/\{(\w+)\}/g, ":$1");
+    permissions.set(`${definition.route.method.toUpperCase()} ${path}`, permission);
+  }
+  return permissions;
+}
 
 export function registerSecuritySchemes(app: AppRouter) {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
