@@ -4,7 +4,7 @@ import { admission, type RouteRule } from "./middleware/admission";
 import { authenticate } from "./middleware/auth";
 import { handleError } from "./middleware/errors";
 import { idempotency } from "./middleware/idempotency";
-import { bodySizeLimit, headerLimit, jsonOnly, requestBudget } from "./middleware/limits";
+import { bodySizeLimit, headerLimit, jsonOnly, requestBudget, textGuard } from "./middleware/limits";
 import { ports } from "./middleware/ports";
 import { requestContext } from "./middleware/request-context";
 import { routeGuard } from "./middleware/route-guard";
@@ -72,7 +72,8 @@ export function createApp() {
   // (404, 405) → body media type (415) → body size (413) → request budget (504) → ports (database
   // over HTTP, gates, publisher) → credentials, checked in the isolate (401) → admission, ONE
   // TenantGate call: status (401), permission and deny lists (403), rate limit and quota (429),
-  // in-flight cap (503) → Idempotency-Key on POST, one round trip (replay, 409, 422) → route:
+  // in-flight cap (503) → text guard: NUL in a query, body not UTF-8, JSON too deep or that parsing
+  // would alter (400) → Idempotency-Key on POST, one round trip (replay, 409, 422) → route:
   // validation (400), handler, one database round trip → response → after-response work
   // (src/middleware/after-response.ts)
   app.use(requestContext());
@@ -92,6 +93,7 @@ export function createApp() {
       permissions: routePermissions(api),
     }),
   );
+  app.use(textGuard());
   app.use(idempotency());
 
   app.route("/", api);

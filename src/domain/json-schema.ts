@@ -159,6 +159,7 @@ function checkReferences(schema: Record<string, unknown>): ErrorDetail[] {
     return [{ path: "schema", message: error instanceof Error ? error.message : String(error) }];
   }
   const details: ErrorDetail[] = [];
+  const paths = new Map<object, string>();
   const visit = (node: unknown, path: string): void => {
     if (Array.isArray(node)) {
       for (const [index, item] of node.entries()) visit(item, `${path}.${index}`);
@@ -169,6 +170,7 @@ function checkReferences(schema: Record<string, unknown>): ErrorDetail[] {
     // `enum`, `const`, `default`… are data, not schemas, and carry no mark.
     const marked = node as Schema;
     if (marked.__absolute_uri__ !== undefined) {
+      paths.set(node, path);
       if (typeof marked.$ref === "string" && lookup[marked.__absolute_ref__ ?? marked.$ref] === undefined) {
         details.push({
           path: `${path}.$ref`,
@@ -184,5 +186,63 @@ function checkReferences(schema: Record<string, unknown>): ErrorDetail[] {
     for (const [key, value] of Object.entries(node)) visit(value, `${path}.${key}`);
   };
   visit(copy, "schema");
-  return details;
+  if (details.length > 0) return details;
+  const cycle = inPlaceCycle(paths, (ref) => lookup[ref]);
+  return cycle === undefined
+    ? []
+    : [
+        {
+          path: cycle,
+          message:
+            "This schema refers back to itself without descending into the payload ($ref, allOf, anyOf, oneOf, not, if/then/else or dependentSchemas), so no payload could ever be checked against it.",
+        },
+      ];
+}
+
+/** Keywords whose subschemas apply to the same instance as their parent schema. */
+const IN_PLACE_LISTS = ["allOf", "anyOf", "oneOf"] as const;
+const IN_PLACE_SINGLES = ["not", "if", "then", "else"] as const;
+
+/**
+ * The path of a schema that reaches itself again through references and in-place applicators
+ * only (`{"$ref": "#"}`): validating any payload against it would never end. Recursion through
+ * `properties`, `items` and the like descends into the payload, whose depth is capped, and is fine.
+ */
+function inPlaceCycle(
+  paths: Map<object, string>,
+  resolve: (ref: string) => Schema | boolean | undefined,
+): string | undefined {
+  const next = (node: Schema): Schema[] => {
+    const out: unknown[] = [];
+    if (typeof node.$ref === "string") out.push(resolve(node.__absolute_ref__ ?? node.$ref));
+    for (const key of IN_PLACE_LISTS) if (Array.isArray(node[key])) out.push(...(node[key] as unknown[]));
+    for (const key of IN_PLACE_SINGLES) out.push(node[key]);
+    if (isJsonObject(node.dependentSchemas)) out.push(...Object.values(node.dependentSchemas));
+    return out.filter(isJsonObject) as Schema[];
+  };
+  // Iterative depth-first search: 1 = on the current path, 2 = done.
+  const state = new Map<Schema, 1 | 2>();
+  for (const start of paths.keys()) {
+    if (state.has(start as Schema)) continue;
+    const stack: { node: Schema; children: Schema[] }[] = [
+      { node: start as Schema, children: next(start as Schema) },
+    ];
+    state.set(start as Schema, 1);
+    while (stack.length > 0) {
+      const top = stack.at(-1) as { node: Schema; children: Schema[] };
+      const child = top.children.pop();
+      if (child === undefined) {
+        state.set(top.node, 2);
+        stack.pop();
+        continue;
+      }
+      const seen = state.get(child);
+      if (seen === 1) return paths.get(child) ?? "schema";
+      if (seen === undefined) {
+        state.set(child, 1);
+        stack.push({ node: child, children: next(child) });
+      }
+    }
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../context";
 import { ApiError } from "../lib/errors";
+import { guardJson, JsonGuardError } from "../lib/json-guard";
 
 /** 431 when the request's header names and values together exceed the configured bytes. */
 export function headerLimit() {
@@ -27,19 +28,65 @@ function hasBody(request: Request): boolean {
 }
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
 
-/** 415 when a body is present and is not JSON; a request without a body needs no Content-Type. */
+/**
+ * 415 when a body is present and is not JSON, or names a charset other than UTF-8 (JSON is UTF-8,
+ * RFC 8259); a request without a body needs no Content-Type.
+ */
 export function jsonOnly() {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (hasBody(c.req.raw)) {
-      const mediaType = (c.req.header("content-type") ?? "").split(";")[0]?.trim() ?? "";
-      if (!JSON_MEDIA_TYPE.test(mediaType)) {
-        throw new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Request bodies must be application/json.");
+      const contentType = c.req.header("content-type") ?? "";
+      const mediaType = contentType.split(";")[0]?.trim() ?? "";
+      const charset = CHARSET.exec(contentType)?.[1]?.toLowerCase();
+      if (
+        !JSON_MEDIA_TYPE.test(mediaType) ||
+        (charset !== undefined && charset !== "utf-8" && charset !== "utf8")
+      ) {
+        throw new ApiError(
+          415,
+          "UNSUPPORTED_MEDIA_TYPE",
+          "Request bodies must be application/json in UTF-8.",
+        );
       }
     }
     await next();
   });
 }
+
+/**
+ * 400 for text the API would otherwise store altered or fail on later: a query parameter with a NUL,
+ * a body that is not valid UTF-8, or one `guardJson` refuses (depth, NUL, lone surrogates, numbers
+ * JSON.parse would change, duplicate or `__proto__` keys). Handlers read the same bytes, cached.
+ */
+export function textGuard() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    for (const [name, value] of new URL(c.req.url).searchParams) {
+      if (value.includes("\u0000") || name.includes("\u0000")) {
+        throw invalid(name, "must not contain U+0000 (NUL)");
+      }
+    }
+    if (hasBody(c.req.raw)) {
+      let text: string;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
+      } catch {
+        throw new ApiError(400, "BAD_REQUEST", "The request body is not valid UTF-8.");
+      }
+      try {
+        guardJson(text);
+      } catch (error) {
+        if (error instanceof JsonGuardError) throw invalid(error.path || "(body)", error.message);
+        // A syntax error is reported where the body is parsed, as before.
+      }
+    }
+    await next();
+  });
+}
+
+const invalid = (path: string, message: string) =>
+  new ApiError(400, "VALIDATION_FAILED", "The request is invalid.", { details: [{ path, message }] });
 
 /** 413 past the configured body size, whether or not Content-Length tells the truth. */
 export function bodySizeLimit() {
