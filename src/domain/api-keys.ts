@@ -5,7 +5,7 @@ import { ulid } from "ulidx";
 import type { Database } from "../db/client";
 import { tenantPage } from "../db/pages";
 import { apiKeys } from "../db/schema";
-import { gateFor } from "../infra/gate";
+import { callGate, gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
 import { newApiKeySecret } from "./api-key-secret";
 import { withAudit } from "./audit";
@@ -76,7 +76,9 @@ export function listApiKeys(ctx: ServiceContext, page: { limit: number; after?: 
 /** Revokes at once: the gate refuses the key (and tokens issued from it) from now on. */
 export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<void> {
   const row = await getApiKey(ctx, id);
-  await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "api_key", id: row.id, active: false }]);
+  await callGate(() =>
+    gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "api_key", id: row.id, active: false }]),
+  );
   await withAudit(ctx, { action: "api_key.revoke", resourceType: "api_key", resourceId: row.id }, (tx) =>
     tx
       .update(apiKeys)

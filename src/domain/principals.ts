@@ -4,7 +4,7 @@ import { ulid } from "ulidx";
 import type { Database } from "../db/client";
 import { tenantPage } from "../db/pages";
 import { apiKeys, principals, tenants } from "../db/schema";
-import { gateFor } from "../infra/gate";
+import { callGate, gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
 import { withAudit } from "./audit";
 import type { Principal } from "./auth";
@@ -81,13 +81,17 @@ export async function updatePrincipal(
   );
   if (!row) throw notFound();
   // Disabling takes effect at once, for tokens already issued too.
-  await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: row.enabled }]);
+  await callGate(() =>
+    gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: row.enabled }]),
+  );
   return row;
 }
 
 export async function deletePrincipal(ctx: ServiceContext, id: string): Promise<void> {
   await getPrincipal(ctx, id);
-  await gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: false }]);
+  await callGate(() =>
+    gateFor(ctx.config, ctx.tenantId).setSubjects([{ kind: "principal", id, active: false }]),
+  );
   await withAudit(
     ctx,
     { action: "principal.delete", resourceType: "principal", resourceId: id },

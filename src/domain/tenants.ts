@@ -7,7 +7,7 @@ import type { TenantSettings } from "../contracts/tenant-settings";
 import type { Database, RunTransaction, Transaction } from "../db/client";
 import { tenants } from "../db/schema";
 import type { Config } from "../env";
-import { gateFor } from "../infra/gate";
+import { callGate, gateFor } from "../infra/gate";
 import { ApiError } from "../lib/errors";
 import { writeAudit } from "./audit";
 import type { Principal } from "./auth";
@@ -100,7 +100,7 @@ export async function updateTenant(
     return updated;
   });
   // A disabled tenant is refused at once, its valid tokens included.
-  await gateFor(ctx.config, id).setSubjects([{ kind: "tenant", id, active: row.enabled }]);
+  await callGate(() => gateFor(ctx.config, id).setSubjects([{ kind: "tenant", id, active: row.enabled }]));
   forgetSettings(id);
   return row;
 }

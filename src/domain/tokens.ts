@@ -3,7 +3,7 @@ import { and, eq, gt, isNull } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { RequestMeta } from "../contracts/request";
 import { auditLogs, refreshTokens } from "../db/schema";
-import { gateFor } from "../infra/gate";
+import { callGate, gateFor } from "../infra/gate";
 import { signAccessToken, TokenRejected, verifyAccessToken } from "../infra/jwt";
 import { randomHex, sha256Hex } from "../lib/crypto";
 import { type AuditActor, auditRow, writeAudit } from "./audit";
@@ -110,9 +110,11 @@ async function revokeFamily(
       ),
     deps.db.insert(auditLogs).values(auditRow(actor, entry)),
   ]);
-  await gateFor(deps.config, tenantId).revoke([
-    { kind: "family", id: family, expiresAt: deps.now + deps.config.REFRESH_TOKEN_TTL_SECONDS },
-  ]);
+  await callGate(() =>
+    gateFor(deps.config, tenantId).revoke([
+      { kind: "family", id: family, expiresAt: deps.now + deps.config.REFRESH_TOKEN_TTL_SECONDS },
+    ]),
+  );
 }
 
 /**
@@ -193,13 +195,15 @@ export async function revokeToken(
   try {
     const claims = await verifyAccessToken(deps.config, token, deps.now);
     if (claims.tid !== caller.tenantId) return;
-    await gateFor(deps.config, caller.tenantId).revoke([
-      {
-        kind: "jti",
-        id: claims.jti,
-        expiresAt: (claims.exp ?? deps.now) + deps.config.JWT_CLOCK_SKEW_SECONDS,
-      },
-    ]);
+    await callGate(() =>
+      gateFor(deps.config, caller.tenantId).revoke([
+        {
+          kind: "jti",
+          id: claims.jti,
+          expiresAt: (claims.exp ?? deps.now) + deps.config.JWT_CLOCK_SKEW_SECONDS,
+        },
+      ]),
+    );
     await writeAudit(deps.db, actor, {
       action: "auth.token_revoked",
       resourceType: "access_token",

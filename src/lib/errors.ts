@@ -118,6 +118,15 @@ function databaseUnavailable(error: unknown): boolean {
 /** Turns anything thrown into an ApiError; what is not already one becomes a 500 that says nothing. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  const gate = [...causeChain(error)].find(
+    (link) => link instanceof DependencyUnavailable && link.dependency === "gate",
+  );
+  if (gate) {
+    return new ApiError(503, "DEPENDENCY_UNAVAILABLE", "The tenant gate is unavailable; retry shortly.", {
+      headers: { "Retry-After": "1" },
+      cause: error,
+    });
+  }
   if (databaseUnavailable(error)) {
     return new ApiError(503, "DEPENDENCY_UNAVAILABLE", "The database is unavailable; retry shortly.", {
       headers: { "Retry-After": "5" },

@@ -7,7 +7,7 @@ import type { AdmitVerdict, LeaveOutcome, PassVerdict } from "../contracts/gate"
 import { openDatabase, traceRoundTrips } from "../db/client";
 import type { GateDirectory, TenantGatePort } from "../domain/ports";
 import type { Config } from "../env";
-import { gateFor } from "../infra/gate";
+import { callGate, gateFor } from "../infra/gate";
 import { relayOutbox } from "../jobs/relay";
 import { Coalescer, Coalescers } from "../lib/coalesce";
 import { afterResponsePublisher } from "./after-response";
@@ -45,10 +45,16 @@ export function ports() {
       const call = async <T>(method: string, work: () => Promise<T>): Promise<T> => {
         const done = roundTrips.begin("gate");
         try {
-          return await tracer.span(`TenantGate.${method}`, "client", GATE_SPAN, work, (result) => ({
-            "xzepr.ratelimit.source": (result as { rateLimiter?: { source?: string } } | undefined)
-              ?.rateLimiter?.source,
-          }));
+          return await tracer.span(
+            `TenantGate.${method}`,
+            "client",
+            GATE_SPAN,
+            () => callGate(work),
+            (result) => ({
+              "xzepr.ratelimit.source": (result as { rateLimiter?: { source?: string } } | undefined)
+                ?.rateLimiter?.source,
+            }),
+          );
         } finally {
           done();
         }

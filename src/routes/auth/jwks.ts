@@ -16,7 +16,8 @@ const route = createRoute({
         },
       },
     },
-    ...errorResponses(),
+    // Public, under the anonymous rate limit kept on the gate.
+    ...errorResponses(429, 503),
   },
 });
 

@@ -31,7 +31,7 @@ const route = createRoute({
   request: { body: jsonBody(TokenRequest) },
   responses: {
     200: { description: "Tokens", content: { "application/json": { schema: TokenResponse } } },
-    ...errorResponses(400, 401, 413, 415, 429),
+    ...errorResponses(400, 401, 413, 415, 429, 503),
   },
 });
 

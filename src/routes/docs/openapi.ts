@@ -11,7 +11,8 @@ const route = createRoute({
       description: "The OpenAPI document",
       content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
     },
-    ...errorResponses(),
+    // Public, under the anonymous rate limit kept on the gate.
+    ...errorResponses(429, 503),
   },
 });
 

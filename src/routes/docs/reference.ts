@@ -9,7 +9,8 @@ const route = createRoute({
   summary: "Interactive API reference",
   responses: {
     200: { description: "HTML reference (Swagger UI)", content: { "text/html": { schema: z.string() } } },
-    ...errorResponses(),
+    // Public, under the anonymous rate limit kept on the gate.
+    ...errorResponses(429, 503),
   },
 });
 

@@ -22,7 +22,7 @@ const route = createRoute({
   "x-required-permission": "metrics:read",
   responses: {
     200: { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: z.string() } } },
-    ...errorResponses(401, 403, 429),
+    ...errorResponses(401, 403, 429, 503),
   },
 });
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { settingsFor } from "../../domain/tenant-settings";
-import { gateFor } from "../../infra/gate";
+import { callGate, gateFor } from "../../infra/gate";
 import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const Usage = z
@@ -41,7 +41,7 @@ export const getUsageEndpoint = createRouter().openapi(route, async (c) => {
   const { tenantId } = c.get("principal");
   const now = Date.now();
   const [usage, settings] = await Promise.all([
-    gateFor(c.get("config"), tenantId).usage(now),
+    callGate(() => gateFor(c.get("config"), tenantId).usage(now)),
     settingsFor(c.get("db"), tenantId, now),
   ]);
   const rateLimit = c.get("rateLimit");
