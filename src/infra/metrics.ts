@@ -63,8 +63,9 @@ export class MetricsBatch {
 
   /** Histogram observation: cumulative buckets, sum and count. */
   observe(name: MetricName, labels: Record<string, string>, value: number): void {
+    // Every bucket, the empty ones too: a series without some buckets breaks histogram_quantile.
     for (const bound of DURATION_BUCKETS) {
-      if (value <= bound) this.add(`${name}_bucket`, labelText({ ...labels, le: String(bound) }), 1);
+      this.add(`${name}_bucket`, labelText({ ...labels, le: String(bound) }), value <= bound ? 1 : 0);
     }
     this.add(`${name}_bucket`, labelText({ ...labels, le: "+Inf" }), 1);
     this.add(`${name}_sum`, labelText(labels), value);
@@ -129,9 +130,37 @@ export async function renderMetrics(config: Config, gauges: Sample[] = []): Prom
     lines.push(`# HELP ${family} ${help}`, `# TYPE ${family} ${type}`);
     const series = [...totals.values()]
       .filter((sample) => sample.name === family || sample.name.startsWith(`${family}_`))
-      .sort((a, b) => (a.name + a.labels).localeCompare(b.name + b.labels));
+      .sort(bySeries);
     for (const sample of series)
       lines.push(`${sample.name}${sample.labels ? `{${sample.labels}}` : ""} ${sample.value}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+const LE = /(?:^|,)le="([^"]*)"/;
+const SUFFIX_ORDER: Record<string, number> = { _bucket: 0, _sum: 1, _count: 2 };
+
+/**
+ * Exposition order: series by their labels; a histogram's buckets in ascending `le` (`+Inf`
+ * last, not first as text order would put it), then its `_sum` and `_count`.
+ */
+function bySeries(a: Sample, b: Sample): number {
+  const key = (sample: Sample) => {
+    const le = LE.exec(sample.labels)?.[1];
+    const suffix = /_(bucket|sum|count)$/.exec(sample.name)?.[0] ?? "";
+    return {
+      labels: sample.labels.replace(LE, "").replace(/^,/, ""),
+      suffix: SUFFIX_ORDER[suffix] ?? 0,
+      le: le === undefined ? 0 : le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le),
+      name: sample.name,
+    };
+  };
+  const x = key(a);
+  const y = key(b);
+  return (
+    x.name.replace(/_(bucket|sum|count)$/, "").localeCompare(y.name.replace(/_(bucket|sum|count)$/, "")) ||
+    x.labels.localeCompare(y.labels) ||
+    x.suffix - y.suffix ||
+    x.le - y.le
+  );
 }

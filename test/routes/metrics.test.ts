@@ -1,6 +1,6 @@
 // GET /metrics after a known sequence of requests shows exactly those counts, summed over the
 // MetricsHub shards that the requests' increments were spread across.
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../src/app";
 import { apiOf, expectStatus } from "../client";
 import { artifact, createReceiver, createTenant, json, receiverBody } from "../fixtures";
@@ -139,6 +139,71 @@ describe("get-metrics: GET /metrics", () => {
       expect(response.status).toBe(200);
       expect(response.headers.get("x-ratelimit-limit")).toBe("120");
       expect(response.headers.get("x-ratelimit-remaining")).toBe(String(120 - scrape));
+    }
+  });
+
+  it("prints every histogram bucket, the empty ones too, in ascending order with +Inf last", async () => {
+    const app = createApp();
+    const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };
+    expect((await callApp(app, "/health/live", {}, bindings)).status).toBe(200);
+    const text = await (
+      await callApp(app, "/metrics", { headers: { authorization: `Bearer ${TOKEN}` } }, bindings)
+    ).text();
+
+    const lines = text
+      .split("\n")
+      .filter(
+        (line) =>
+          line.startsWith("xzepr_http_request_duration_seconds") && line.includes('route="/health/live"'),
+      );
+    const buckets = lines.filter((line) => line.includes("_bucket{"));
+    const bounds = buckets.map((line) => /le="([^"]*)"/.exec(line)?.[1]);
+    expect(bounds).toEqual([
+      "0.005",
+      "0.01",
+      "0.025",
+      "0.05",
+      "0.1",
+      "0.25",
+      "0.5",
+      "1",
+      "2.5",
+      "5",
+      "10",
+      "+Inf",
+    ]);
+    const counts = buckets.map((line) => Number(line.split(" ").at(-1)));
+    expect(counts).toEqual([...counts].sort((x, y) => x - y)); // cumulative
+    expect(counts.at(-1)).toBe(1);
+    expect(lines.at(-2)).toMatch(/_sum\{/);
+    expect(lines.at(-1)).toMatch(/_count\{.* 1$/);
+  });
+
+  it("keeps the last outbox gauges, with dependency_up 0, while the database is down", async () => {
+    const { outageBindings, controlUrl } = inject("stack");
+    const app = createApp();
+    const bindings = { METRICS_NAMESPACE: `test-${crypto.randomUUID()}`, METRICS_TOKEN: TOKEN };
+    const scrape = async (extra: Record<string, unknown> = {}) =>
+      (
+        await callApp(
+          app,
+          "/metrics",
+          { headers: { authorization: `Bearer ${TOKEN}` } },
+          { ...bindings, ...extra },
+        )
+      ).text();
+    const before = await scrape();
+    const lag = seriesValue(before, "xzepr_outbox_lag_seconds");
+    const dlq = seriesValue(before, "xzepr_dlq_size");
+    expect(lag).toEqual(expect.any(Number));
+    expect((await fetch(`${controlUrl}/outage-db/stop`, { method: "POST" })).status).toBe(204);
+    try {
+      const during = await scrape(outageBindings);
+      expect(seriesValue(during, 'xzepr_dependency_up{dependency="database"}')).toBe(0);
+      expect(seriesValue(during, "xzepr_outbox_lag_seconds")).toEqual(expect.any(Number));
+      expect(seriesValue(during, "xzepr_dlq_size")).toBe(dlq);
+    } finally {
+      expect((await fetch(`${controlUrl}/outage-db/start`, { method: "POST" })).status).toBe(204);
     }
   });
 });

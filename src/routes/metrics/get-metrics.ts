@@ -51,12 +51,25 @@ async function allowScrape(c: Context<AppEnv>): Promise<void> {
   }
 }
 
+/**
+ * The isolate's last outbox gauges. With the database down a scrape reports them, beside
+ * `xzepr_dependency_up{dependency="database"} 0`, rather than nothing: an alert on the lag keeps its
+ * value instead of turning into "no data".
+ */
+let lastOutbox: { lagSeconds: number; deadLetters: number } | undefined;
+
 export const getMetricsEndpoint = createRouter().openapi(route, async (c) => {
   await allowScrape(c);
   const config = c.get("config");
   const [outbox, readiness] = await Promise.all([
-    // With the database down the scrape still answers, with dependency_up{database} 0.
-    outboxGauges(c.get("db"), new Date()).catch(() => undefined),
+    // With the database down the scrape still answers: the last gauges, dependency_up{database} 0.
+    outboxGauges(c.get("db"), new Date()).then(
+      (now) => {
+        lastOutbox = now;
+        return now;
+      },
+      () => lastOutbox,
+    ),
     checkReadiness(dependencyChecks(config), config.HEALTH_CHECK_TIMEOUT_MS),
   ]);
   const gauges = [
