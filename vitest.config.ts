@@ -23,6 +23,8 @@ export default defineConfig({
                 OUTBOX_BACKOFF_MAX_MS: "200",
                 KAFKA_BREAKER_OPEN_MS: "100",
                 KAFKA_RETRY_BASE_MS: "10",
+                // Tests leave messages of failing tenants behind; readiness tests set their own.
+                OUTBOX_LAG_DEGRADED_SECONDS: "3600",
                 ...inject("stack").bindings,
               },
             },

@@ -131,6 +131,8 @@ export const ConfigSchema = z
     /** How long the Kafka circuit stays open (it opens after 5 failed produce calls in a row). */
     KAFKA_BREAKER_OPEN_MS: milliseconds(30_000),
     /** Failed publish attempts after which an outbox row moves to the dead-letter queue. */
+    /** Readiness reports `degraded` (check `outbox`) while the oldest unpublished message is older. */
+    OUTBOX_LAG_DEGRADED_SECONDS: z.coerce.number().int().min(0).max(604_800).default(300),
     OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1_000).default(10),
     /** Retry delay before attempt n+1: uniform in [0, min(MAX, BASE × 2^n)] (full jitter). */
     OUTBOX_BACKOFF_BASE_MS: milliseconds(1_000),

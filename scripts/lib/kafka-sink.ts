@@ -45,6 +45,7 @@ interface Incoming {
 
 const V3_PATH = /^\/v3\/clusters\/([^/]+)\/topics\/([^/]+)\/records$/;
 const V2_PATH = /^\/topics\/([^/]+)$/;
+const CLUSTER_PATH = /^\/v3\/clusters\/([^/]+)$/;
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -77,7 +78,10 @@ export async function startKafkaSink(options: {
   port: number;
   host?: string;
   print?: boolean;
+  /** The one cluster id GET /v3/clusters/{id} knows (default "local", as the stack configures). */
+  clusterId?: string;
 }): Promise<KafkaSink> {
+  const clusterId = options.clusterId ?? "local";
   const records: SinkRecord[] = [];
   const modes = new Map<string, SinkMode>();
   const offsets = new Map<string, number>();
@@ -192,6 +196,17 @@ export async function startKafkaSink(options: {
       }
       if (req.method === "GET" && path === "/")
         return send(res, 200, { kind: "KafkaRestSink", dialects: ["v3", "v2", "upstash"] });
+      // What the readiness probe asks: the cluster (v3), a topic (v2), the topics (Upstash).
+      const cluster = CLUSTER_PATH.exec(path);
+      if (req.method === "GET" && cluster) {
+        const id = decodeURIComponent(cluster[1] ?? "");
+        return id === clusterId
+          ? send(res, 200, { kind: "KafkaCluster", cluster_id: id })
+          : send(res, 404, { error_code: 404, message: `cluster ${id} not found` });
+      }
+      const topic = V2_PATH.exec(path);
+      if (req.method === "GET" && topic) return send(res, 200, { name: decodeURIComponent(topic[1] ?? "") });
+      if (req.method === "GET" && path === "/topics") return send(res, 200, []);
 
       const v3 = V3_PATH.exec(path);
       const v2 = V2_PATH.exec(path);

@@ -22,7 +22,8 @@ export interface KafkaProducer {
 
 export class TransportError extends Error {}
 
-function basicAuth(config: Config): Record<string, string> {
+/** Basic auth of the REST endpoint, when credentials are configured (also for the readiness probe). */
+export function kafkaAuthHeaders(config: Config): Record<string, string> {
   if (!config.KAFKA_USERNAME && !config.KAFKA_PASSWORD) return {};
   const credentials = `${config.KAFKA_USERNAME ?? ""}:${config.KAFKA_PASSWORD ?? ""}`;
   return { authorization: `Basic ${base64(credentials)}` };
@@ -132,7 +133,7 @@ async function oneByOne(
 
 function confluentV3(config: Config, baseUrl: string): KafkaProducer {
   const cluster = encodeURIComponent(config.KAFKA_CLUSTER_ID ?? "");
-  const headers = { "content-type": "application/json", ...basicAuth(config) };
+  const headers = { "content-type": "application/json", ...kafkaAuthHeaders(config) };
   return {
     send: (records, deadline) =>
       oneByOne(records, deadline, async (record) => {
@@ -169,7 +170,7 @@ function restProxyV2(config: Config, baseUrl: string): KafkaProducer {
   const headers = {
     "content-type": "application/vnd.kafka.json.v2+json",
     accept: "application/vnd.kafka.v2+json",
-    ...basicAuth(config),
+    ...kafkaAuthHeaders(config),
   };
   return {
     async send(records, deadline) {

@@ -1,7 +1,10 @@
+import { eq } from "drizzle-orm";
+import { ulid } from "ulidx";
 import { describe, expect, inject, it } from "vitest";
 import { createApp } from "../../src/app";
+import { outbox } from "../../src/db/schema";
 import { api, apiOf, expectStatus } from "../client";
-import { createTenant } from "../fixtures";
+import { createTenant, withDb } from "../fixtures";
 import { call, expectError } from "../helpers";
 
 describe("live: GET /health/live", () => {
@@ -26,6 +29,43 @@ describe("ready: GET /health/ready", () => {
     const body = await expectStatus(await client.health.ready.$get(), 200);
     expect(body.status).toBe("degraded");
     expect(body.checks.kafka?.status).toBe("down");
+  });
+
+  it("reads a wrong cluster id as Kafka down, and says degraded", async () => {
+    const body = await expectStatus(
+      await apiOf(createApp(), { KAFKA_CLUSTER_ID: "not-this-cluster" }).health.ready.$get(),
+      200,
+    );
+    expect(body.status).toBe("degraded");
+    expect(body.checks.kafka?.status).toBe("down");
+  });
+
+  it("says degraded while the oldest unpublished outbox message is older than the threshold", async () => {
+    const tenant = await createTenant();
+    const id = ulid();
+    await withDb((db) =>
+      db.insert(outbox).values({
+        id,
+        tenantId: tenant.id,
+        topic: "xzepr.events",
+        key: `${tenant.id}:lagging`,
+        value: { id },
+        headers: {},
+        createdAt: new Date(Date.now() - 3_600_000),
+        // Due far ahead: no relay of the suite takes it meanwhile.
+        nextAttemptAt: new Date(Date.now() + 3_600_000),
+      }),
+    );
+    try {
+      const ready = (threshold: string) =>
+        apiOf(createApp(), { OUTBOX_LAG_DEGRADED_SECONDS: threshold }).health.ready.$get();
+      const lagging = await expectStatus(await ready("600"), 200);
+      expect(lagging.status).toBe("degraded");
+      expect(lagging.checks.outbox?.status).toBe("down");
+      expect((await expectStatus(await ready("86400"), 200)).checks.outbox?.status).toBe("ok");
+    } finally {
+      await withDb((db) => db.delete(outbox).where(eq(outbox.id, id)));
+    }
   });
 
   it("answers 503 within 3 s once the database stops, and 200 again when it is back", async () => {

@@ -3,8 +3,10 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { sql } from "drizzle-orm";
 import { openDatabase } from "../../db/client";
 import type { DependencyCheck } from "../../domain/health";
+import { outboxGauges } from "../../domain/outbox";
 import type { Config } from "../../env";
 import { gateFor } from "../../infra/gate";
+import { kafkaAuthHeaders } from "../../infra/kafka";
 
 export function dependencyChecks(config: Config): Record<string, DependencyCheck> {
   const redisUrl = config.UPSTASH_REDIS_REST_URL;
@@ -31,18 +33,34 @@ export function dependencyChecks(config: Config): Record<string, DependencyCheck
           }
         : {}),
     },
-    // Kafka is optional for readiness: accepted events wait in the outbox until it is back.
+    // Kafka is optional for readiness: accepted events wait in the outbox until it is back. The
+    // probe asks an authenticated endpoint of the configured dialect, so a wrong cluster id, a
+    // missing topic or refused credentials read as down, not as "the host answered".
     kafka: {
       required: false,
       ...(kafkaUrl
         ? {
             probe: async (signal: AbortSignal) => {
-              const response = await fetch(kafkaUrl, { method: "GET", signal });
+              const response = await fetch(kafkaProbeUrl(config, kafkaUrl), {
+                headers: kafkaAuthHeaders(config),
+                signal,
+              });
               await response.body?.cancel();
-              if (response.status >= 500) throw new Error(`HTTP ${response.status}`);
+              if (!response.ok) throw new Error(`HTTP ${response.status}`);
             },
           }
         : {}),
+    },
+    // Optional: events are safe in the outbox, but a lag past the threshold needs an operator.
+    outbox: {
+      required: false,
+      probe: async () => {
+        const { db } = openDatabase(config, { timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS });
+        const { lagSeconds } = await outboxGauges(db, new Date());
+        if (lagSeconds > config.OUTBOX_LAG_DEGRADED_SECONDS) {
+          throw new Error(`the oldest unpublished message is ${Math.round(lagSeconds)} s old`);
+        }
+      },
     },
     // A round trip to a TenantGate that touches its storage.
     durable_objects: {
@@ -52,4 +70,17 @@ export function dependencyChecks(config: Config): Record<string, DependencyCheck
       },
     },
   };
+}
+
+/** An endpoint of the configured Kafka REST dialect that needs the credentials and names the target. */
+function kafkaProbeUrl(config: Config, baseUrl: string): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  switch (config.KAFKA_PRODUCER) {
+    case "confluent-v3":
+      return `${base}/v3/clusters/${encodeURIComponent(config.KAFKA_CLUSTER_ID ?? "")}`;
+    case "rest-v2":
+      return `${base}/topics/${encodeURIComponent(config.KAFKA_TOPIC)}`;
+    case "upstash":
+      return `${base}/topics`;
+  }
 }
