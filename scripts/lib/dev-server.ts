@@ -1,7 +1,7 @@
 // The whole service on this machine: the local stack, the dev tenant and `wrangler dev`.
 // Used by `npm run dev` and by `npm run bench`.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { type DevCredentials, ensureDevTenant } from "./database";
@@ -94,7 +94,10 @@ export async function startWrangler(options: WranglerOptions): Promise<Wrangler>
   await assertPortFree(options.port, "wrangler dev", "PORT");
   const args = [wranglerBin(), "dev", "--ip", "127.0.0.1", "--port", String(options.port)];
   args.push("--persist-to", join(options.dataDir, "wrangler"), "--show-interactive-dev-session=false");
-  for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
+  // Variables and secrets go in a file only this user can read (wrangler's `--env-file`), not on the
+  // command line, where any local user could read them with `ps`.
+  mkdirSync(options.dataDir, { recursive: true });
+  args.push("--env-file", writeEnvFile(join(options.dataDir, "wrangler.env"), options.vars));
   if (options.cron) args.push("--test-scheduled");
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -168,4 +171,17 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     await stop();
     throw error;
   }
+}
+
+/** A dotenv file of `vars` (mode 0600); single-quoted values are taken literally by its parser. */
+export function writeEnvFile(path: string, vars: Record<string, string>): string {
+  const lines = Object.entries(vars).map(([name, value]) => {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(name)) throw new Error(`not an environment variable name: ${name}`);
+    if (/['\n\r]/.test(value))
+      throw new Error(`${name}: a value with a quote or a line break cannot go in the env file`);
+    return `${name}='${value}'`;
+  });
+  writeFileSync(path, `${lines.join("\n")}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600); // also when the file was already there
+  return path;
 }
