@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { type DevCredentials, ensureDevTenant } from "./database";
 import { assertPortFree } from "./ports";
+import { recordRunning } from "./running";
 import { localSecrets, mintToken } from "./secrets";
 import { type Stack, startStack } from "./stack";
 
@@ -166,7 +167,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       devtools: options.devtools,
     });
     const { url, pid, exited } = wrangler;
-    return { url, pid, stack, credentials, accessToken, vars, exited, stop };
+    const forget = recordRunning(options.dataDir, { pid: process.pid, url, databaseUrl: stack.databaseUrl });
+    const stopAll = async () => {
+      forget();
+      await stop();
+    };
+    return { url, pid, stack, credentials, accessToken, vars, exited, stop: stopAll };
   } catch (error) {
     await stop();
     throw error;

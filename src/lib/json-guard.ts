@@ -25,6 +25,16 @@ interface Frame {
 const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '"': '"',
+  "\\": "\\",
+  "/": "/",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
 
 /** Throws JsonGuardError for the first problem in `text`; a syntax error is left to JSON.parse. */
 export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
@@ -51,9 +61,11 @@ export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
         index++;
         continue;
       }
-      const escape = text[index + 1];
-      if (escape !== "u") {
-        value += escape ?? "";
+      const escaped = text[index + 1] ?? "";
+      if (escaped !== "u") {
+        const unescaped = SIMPLE_ESCAPES[escaped];
+        if (unescaped === undefined) throw new SyntaxError("bad escape");
+        value += unescaped;
         index += 2;
         continue;
       }

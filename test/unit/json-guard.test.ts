@@ -72,6 +72,12 @@ describe("guardJson", () => {
     expect(refusal('["\\ud83d\\u0041"]')?.message).toBe("has a lone surrogate");
   });
 
+  it("compares keys as parsed, escapes resolved", () => {
+    expect(refusal('{"a\\nb":1,"anb":2,"a/b":3}')).toBeUndefined();
+    expect(refusal('{"aA":1,"a\\u0041":2}')).toEqual({ path: "aA", message: "is a duplicate key" });
+    expect(refusal('{"a/":1,"a\\/":2}')?.message).toBe("is a duplicate key");
+  });
+
   it("leaves syntax errors to JSON.parse", () => {
     for (const text of ["{", '{"a" 1}', "[1,]", "tru", '"open']) {
       expect(() => guardJson(text), text).toThrow(SyntaxError);
