@@ -6,14 +6,16 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..");
 const ROUTES = join(ROOT, "src/routes");
-/** Files in src/routes that are not operations: mounting, shared schemas, shared HTTP helpers. */
-const NOT_OPERATIONS = new Set(["index.ts", "schemas.ts", "openapi.ts", "http.ts", "probes.ts"]);
+/** Not operations: every resource's index.ts and schemas.ts, and what routes share. */
+const MOUNTING = new Set(["index.ts", "schemas.ts"]);
+const SHARED = new Set(["openapi.ts", "http.ts", "health/probes.ts"]);
 
 function operationFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return operationFiles(path);
-    return entry.name.endsWith(".ts") && !NOT_OPERATIONS.has(entry.name) ? [path] : [];
+    const shared = MOUNTING.has(entry.name) || SHARED.has(relative(ROUTES, path));
+    return entry.name.endsWith(".ts") && !shared ? [path] : [];
   });
 }
 

@@ -8,7 +8,14 @@ interface Document {
   openapi: string;
   paths: Record<
     string,
-    Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>
+    Record<
+      string,
+      {
+        operationId?: string;
+        security?: Record<string, string[]>[];
+        responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+      }
+    >
   >;
   components: { schemas: Record<string, unknown> };
 }
@@ -42,6 +49,31 @@ describe("openapi: GET /openapi.json", async () => {
     for (const [status, error] of errors) {
       const ref = NOT_ENVELOPE[`${method} ${path} ${status}`] ?? "#/components/schemas/Error";
       expect(error.content?.["application/json"]?.schema, status).toEqual({ $ref: ref });
+    }
+  });
+
+  it("names every operation once, after its file, and says which need no credentials", () => {
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ path, method, ...operation })),
+    );
+    const ids = operations.map((operation) => operation.operationId);
+    expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(document.paths["/api/v1/events"]?.post?.operationId).toBe("createEvent");
+    const open = operations.filter((operation) => operation.security?.length === 0).map((o) => o.path);
+    expect(open.sort()).toEqual(
+      [
+        "/.well-known/jwks.json",
+        "/api/v1/auth/token",
+        "/docs",
+        "/health/live",
+        "/health/ready",
+        "/openapi.json",
+      ].sort(),
+    );
+    // Every other operation names how to authenticate.
+    for (const operation of operations.filter((o) => !open.includes(o.path))) {
+      expect(operation.security?.length, `${operation.method} ${operation.path}`).toBeGreaterThan(0);
     }
   });
 });

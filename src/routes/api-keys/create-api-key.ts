@@ -14,6 +14,7 @@ const CreateApiKey = z
 
 const route = protectedRoute("api_keys:admin", {
   method: "post",
+  operationId: "createApiKey",
   path: "/api/v1/api-keys",
   tags: ["API keys"],
   summary: "Create an API key; the secret is in this response only",

@@ -4,6 +4,7 @@ import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("api_keys:admin", {
   method: "delete",
+  operationId: "deleteApiKey",
   path: "/api/v1/api-keys/{id}",
   tags: ["API keys"],
   summary: "Revoke an API key, at once (tokens issued from it stop working too)",

@@ -6,6 +6,7 @@ import { ApiKeySchema } from "./schemas";
 
 const route = protectedRoute("api_keys:admin", {
   method: "get",
+  operationId: "getApiKey",
   path: "/api/v1/api-keys/{id}",
   tags: ["API keys"],
   summary: "Get an API key (never its secret)",

@@ -6,6 +6,7 @@ import { ApiKeySchema } from "./schemas";
 
 const route = protectedRoute("api_keys:admin", {
   method: "get",
+  operationId: "listApiKeys",
   path: "/api/v1/api-keys",
   tags: ["API keys"],
   summary: "List the tenant's API keys (never their secrets), newest first",

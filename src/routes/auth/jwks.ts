@@ -4,6 +4,9 @@ import { createRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",
+  operationId: "jwks",
+  // Public: no credentials (API.md "Authentication").
+  security: [],
   path: "/.well-known/jwks.json",
   tags: ["Auth"],
   summary: "Public keys that verify this service's access tokens (current and previous kid)",

@@ -13,6 +13,7 @@ const Me = z
 
 const route = createRoute({
   method: "get",
+  operationId: "me",
   path: "/api/v1/auth/me",
   tags: ["Auth"],
   summary: "The caller: principal, tenant, permissions and how it authenticated",

@@ -6,6 +6,7 @@ import { createRouter, errorResponses, jsonBody, SECURITY } from "../openapi";
 
 const route = createRoute({
   method: "post",
+  operationId: "revoke",
   path: "/api/v1/auth/revoke",
   tags: ["Auth"],
   summary: "Revoke an access token (until it expires) or a refresh token (its whole family)",

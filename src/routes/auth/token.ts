@@ -23,6 +23,9 @@ const TokenResponse = z
 
 const route = createRoute({
   method: "post",
+  operationId: "token",
+  // Public: no credentials (API.md "Authentication").
+  security: [],
   path: "/api/v1/auth/token",
   tags: ["Auth"],
   summary: "Exchange an API key or a refresh token for an access token and a new refresh token",

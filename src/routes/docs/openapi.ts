@@ -3,6 +3,9 @@ import { type AppRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",
+  operationId: "openapi",
+  // Public: no credentials (API.md "Authentication").
+  security: [],
   path: "/openapi.json",
   tags: ["Operations"],
   summary: "This OpenAPI 3.1 document",

@@ -4,6 +4,9 @@ import { type AppRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",
+  operationId: "reference",
+  // Public: no credentials (API.md "Authentication").
+  security: [],
   path: "/docs",
   tags: ["Operations"],
   summary: "Interactive API reference",

@@ -20,6 +20,7 @@ const keepRawBody = createMiddleware<AppEnv>(async (c, next) => {
 
 const route = protectedRoute("events:write", {
   method: "post",
+  operationId: "createEvent",
   path: "/api/v1/events",
   tags: ["Events"],
   summary: "Record an event; its payload must satisfy the receiver's schema",

@@ -6,6 +6,7 @@ import { EventSchema } from "./schemas";
 
 const route = protectedRoute("events:read", {
   method: "get",
+  operationId: "getEvent",
   path: "/api/v1/events/{id}",
   tags: ["Events"],
   summary: "Get an event (events are immutable: PUT, PATCH and DELETE answer 405)",

@@ -6,6 +6,7 @@ import { EventQuery, EventSchema } from "./schemas";
 
 const route = protectedRoute("events:read", {
   method: "get",
+  operationId: "listEvents",
   path: "/api/v1/events",
   tags: ["Events"],
   summary: "List events, newest first, with stable cursor pagination",

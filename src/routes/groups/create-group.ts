@@ -6,6 +6,7 @@ import { CreateGroup, GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:write", {
   method: "post",
+  operationId: "createGroup",
   path: "/api/v1/groups",
   tags: ["Receiver groups"],
   summary: "Create a receiver group; every member must be an event receiver of the tenant",

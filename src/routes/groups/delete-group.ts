@@ -4,6 +4,7 @@ import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("groups:write", {
   method: "delete",
+  operationId: "deleteGroup",
   path: "/api/v1/groups/{id}",
   tags: ["Receiver groups"],
   summary: "Delete a receiver group with its membership and completion history",

@@ -6,6 +6,7 @@ import { GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {
   method: "get",
+  operationId: "getGroup",
   path: "/api/v1/groups/{id}",
   tags: ["Receiver groups"],
   summary: "Get a receiver group with its member receivers",

@@ -6,6 +6,7 @@ import { CompletionQuery, CompletionSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {
   method: "get",
+  operationId: "listCompletions",
   path: "/api/v1/groups/{id}/completions",
   tags: ["Receiver groups"],
   summary: "List the completions recorded for a group, newest first, filtered by artifact key",

@@ -6,6 +6,7 @@ import { GroupQuery, GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {
   method: "get",
+  operationId: "listGroups",
   path: "/api/v1/groups",
   tags: ["Receiver groups"],
   summary: "List receiver groups, newest first, filtered by name, type, version and enabled",

@@ -6,6 +6,7 @@ import { GroupSchema, ReplaceMembers } from "./schemas";
 
 const route = protectedRoute("groups:write", {
   method: "put",
+  operationId: "replaceMembers",
   path: "/api/v1/groups/{id}/receivers",
   tags: ["Receiver groups"],
   summary: "Replace a group's member receivers",

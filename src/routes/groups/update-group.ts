@@ -6,6 +6,7 @@ import { GroupSchema, UpdateGroup } from "./schemas";
 
 const route = protectedRoute("groups:write", {
   method: "patch",
+  operationId: "updateGroup",
   path: "/api/v1/groups/{id}",
   tags: ["Receiver groups"],
   summary: "Change a group's description or enable/disable it",

@@ -3,6 +3,9 @@ import { createRouter, errorResponses } from "../openapi";
 
 const route = createRoute({
   method: "get",
+  operationId: "live",
+  // Public: no credentials (API.md "Authentication").
+  security: [],
   path: "/health/live",
   tags: ["Operations"],
   summary: "Liveness: the isolate can serve",

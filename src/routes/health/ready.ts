@@ -20,6 +20,9 @@ const ReadinessSchema = z
 
 const route = createRoute({
   method: "get",
+  operationId: "ready",
+  // Public: no credentials (API.md "Authentication").
+  security: [],
   path: "/health/ready",
   tags: ["Operations"],
   summary: "Readiness: real round trips to the database, Redis, Kafka and Durable Objects",

@@ -13,6 +13,7 @@ import { createRouter, errorResponses, SECURITY } from "../openapi";
 
 const route = createRoute({
   method: "get",
+  operationId: "getMetrics",
   path: "/metrics",
   tags: ["Operations"],
   summary: "Prometheus metrics, summed across isolates; gauges read at scrape time",

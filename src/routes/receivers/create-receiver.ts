@@ -6,6 +6,7 @@ import { CreateReceiver, ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:write", {
   method: "post",
+  operationId: "createReceiver",
   path: "/api/v1/receivers",
   tags: ["Event receivers"],
   summary: "Create an event receiver; its schema must be a valid JSON Schema",

@@ -4,6 +4,7 @@ import { createRouter, errorResponses, protectedRoute } from "../openapi";
 
 const route = protectedRoute("receivers:write", {
   method: "delete",
+  operationId: "deleteReceiver",
   path: "/api/v1/receivers/{id}",
   tags: ["Event receivers"],
   summary: "Delete an event receiver; 409 while events or groups reference it",

@@ -6,6 +6,7 @@ import { ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:read", {
   method: "get",
+  operationId: "getReceiver",
   path: "/api/v1/receivers/{id}",
   tags: ["Event receivers"],
   summary: "Get an event receiver",

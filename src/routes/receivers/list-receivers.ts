@@ -6,6 +6,7 @@ import { ReceiverQuery, ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:read", {
   method: "get",
+  operationId: "listReceivers",
   path: "/api/v1/receivers",
   tags: ["Event receivers"],
   summary: "List event receivers, newest first, filtered by name, type and version",

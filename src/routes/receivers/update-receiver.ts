@@ -6,6 +6,7 @@ import { ReceiverSchema, UpdateReceiver } from "./schemas";
 
 const route = protectedRoute("receivers:write", {
   method: "patch",
+  operationId: "updateReceiver",
   path: "/api/v1/receivers/{id}",
   tags: ["Event receivers"],
   summary: "Change a receiver's description (its identity fields are immutable)",

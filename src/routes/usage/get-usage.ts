@@ -28,6 +28,7 @@ const Usage = z
 
 const route = protectedRoute("usage:read", {
   method: "get",
+  operationId: "getUsage",
   path: "/api/v1/usage",
   tags: ["Usage"],
   summary: "The tenant's event quota, requests in flight, and the caller's rate limit",

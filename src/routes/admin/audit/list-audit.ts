@@ -31,6 +31,7 @@ const AuditQuery = PageQuery.extend({
 
 const route = protectedRoute("audit:read", {
   method: "get",
+  operationId: "listAudit",
   path: "/api/v1/admin/audit",
   tags: ["Audit"],
   summary: "The tenant's audit log, newest first (read-only: no route changes or deletes entries)",

@@ -4,6 +4,7 @@ import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "delete",
+  operationId: "discardDeadLetter",
   path: "/api/v1/admin/dlq/{id}",
   tags: ["Dead-letter queue"],
   summary: "Discard a dead letter for good (audited)",

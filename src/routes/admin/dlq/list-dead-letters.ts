@@ -6,6 +6,7 @@ import { DeadLetterSchema } from "./schemas";
 
 const route = protectedRoute("dlq:admin", {
   method: "get",
+  operationId: "listDeadLetters",
   path: "/api/v1/admin/dlq",
   tags: ["Dead-letter queue"],
   summary: "List the tenant's dead letters (messages that failed every publish attempt), newest first",

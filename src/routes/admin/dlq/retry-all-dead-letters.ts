@@ -5,6 +5,7 @@ import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "post",
+  operationId: "retryAllDeadLetters",
   path: "/api/v1/admin/dlq/retry-all",
   tags: ["Dead-letter queue"],
   summary: "Requeue every dead letter of the tenant (audited)",

@@ -5,6 +5,7 @@ import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("dlq:admin", {
   method: "post",
+  operationId: "retryDeadLetter",
   path: "/api/v1/admin/dlq/{id}/retry",
   tags: ["Dead-letter queue"],
   summary: "Requeue a dead letter: back to the outbox with a fresh set of attempts (audited)",

@@ -6,6 +6,7 @@ import { CreatePrincipal, PrincipalSchema } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
   method: "post",
+  operationId: "createPrincipal",
   path: "/api/v1/admin/principals",
   tags: ["Admin"],
   summary: "Create a principal (admin, writer or reader) in the tenant",

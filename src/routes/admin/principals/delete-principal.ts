@@ -4,6 +4,7 @@ import { createRouter, errorResponses, protectedRoute } from "../../openapi";
 
 const route = protectedRoute("principals:admin", {
   method: "delete",
+  operationId: "deletePrincipal",
   path: "/api/v1/admin/principals/{id}",
   tags: ["Admin"],
   summary: "Delete a principal; its tokens are refused at once",

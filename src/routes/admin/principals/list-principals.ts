@@ -6,6 +6,7 @@ import { PrincipalSchema } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
   method: "get",
+  operationId: "listPrincipals",
   path: "/api/v1/admin/principals",
   tags: ["Admin"],
   summary: "List the tenant's principals, newest first",

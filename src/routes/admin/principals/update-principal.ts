@@ -6,6 +6,7 @@ import { PrincipalSchema, UpdatePrincipal } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
   method: "patch",
+  operationId: "updatePrincipal",
   path: "/api/v1/admin/principals/{id}",
   tags: ["Admin"],
   summary: "Rename, change roles, enable or disable a principal (disabling is immediate)",

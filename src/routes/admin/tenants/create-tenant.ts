@@ -6,6 +6,7 @@ import { CreateTenant, TenantSchema } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
   method: "post",
+  operationId: "createTenant",
   path: "/api/v1/admin/tenants",
   tags: ["Platform"],
   summary: "Create a tenant",

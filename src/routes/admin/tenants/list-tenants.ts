@@ -6,6 +6,7 @@ import { TenantSchema } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
   method: "get",
+  operationId: "listTenants",
   path: "/api/v1/admin/tenants",
   tags: ["Platform"],
   summary: "List all tenants, newest first",

@@ -6,6 +6,7 @@ import { TenantSchema, UpdateTenant } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
   method: "patch",
+  operationId: "updateTenant",
   path: "/api/v1/admin/tenants/{id}",
   tags: ["Platform"],
   summary: "Rename, enable or disable a tenant (immediate), or change its quota and limits",
