@@ -20,7 +20,7 @@ const document = (await (await call("/openapi.json")).json()) as {
 };
 const protectedOperations: Operation[] = Object.entries(document.paths).flatMap(([path, operations]) =>
   Object.entries(operations)
-    .filter(([, operation]) => operation.security)
+    .filter(([, operation]) => (operation.security?.length ?? 0) > 0) // `security: []` is public
     .map(([method, operation]) => ({
       method: method.toUpperCase(),
       path: path.replace(/\{\w+\}/g, ulid()),
