@@ -68,9 +68,11 @@ export function textGuard() {
       }
     }
     if (hasBody(c.req.raw)) {
+      // Read outside the try: a body past the size limit fails here with its own 413.
+      const bytes = await c.req.arrayBuffer();
       let text: string;
       try {
-        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
       } catch {
         throw new ApiError(400, "BAD_REQUEST", "The request body is not valid UTF-8.");
       }
