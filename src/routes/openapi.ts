@@ -36,8 +36,11 @@ const errorDescriptions: Record<number, { description: string; codes: ErrorCode[
   504: { description: "The request ran out of time", codes: ["TIMEOUT"] },
 };
 
-/** Every route can answer these: they come from the shared pipeline, not from the route. */
-const PIPELINE_STATUSES = [405, 431, 500, 504] as const;
+/**
+ * Every route can answer these: they come from the shared pipeline, not from the route (400: the
+ * text guard, e.g. a NUL in any query value).
+ */
+const PIPELINE_STATUSES = [400, 405, 431, 500, 504] as const;
 
 type ErrorResponse = { description: string; content: { "application/json": { schema: typeof ErrorSchema } } };
 
@@ -74,8 +77,8 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
 export const SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
 
 /**
- * A route that needs a permission: registered for the `authorize` middleware, and shown in the
- * document with its security schemes, 401/403 responses and `x-required-permission`.
+ * A route that needs a permission: shown in the document with its security schemes, 401/403
+ * responses and `x-required-permission`, which `routePermissions` reads for the admission step.
  */
 export function protectedRoute<const R extends RouteConfig>(permission: Permission, route: R) {
   return createRoute({
