@@ -149,18 +149,15 @@ function bySeries(a: Sample, b: Sample): number {
     const le = LE.exec(sample.labels)?.[1];
     const suffix = /_(bucket|sum|count)$/.exec(sample.name)?.[0] ?? "";
     return {
+      base: sample.name.slice(0, sample.name.length - suffix.length),
       labels: sample.labels.replace(LE, "").replace(/^,/, ""),
       suffix: SUFFIX_ORDER[suffix] ?? 0,
       le: le === undefined ? 0 : le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le),
-      name: sample.name,
     };
   };
   const x = key(a);
   const y = key(b);
   return (
-    x.name.replace(/_(bucket|sum|count)$/, "").localeCompare(y.name.replace(/_(bucket|sum|count)$/, "")) ||
-    x.labels.localeCompare(y.labels) ||
-    x.suffix - y.suffix ||
-    x.le - y.le
+    x.base.localeCompare(y.base) || x.labels.localeCompare(y.labels) || x.suffix - y.suffix || x.le - y.le
   );
 }

@@ -25,16 +25,7 @@ interface Frame {
 const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const SIMPLE_ESCAPES: Record<string, string> = {
-  '"': '"',
-  "\\": "\\",
-  "/": "/",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-};
+const SIMPLE_ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
 
 /** Throws JsonGuardError for the first problem in `text`; a syntax error is left to JSON.parse. */
 export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
@@ -46,26 +37,22 @@ export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
     while (index < text.length && WHITESPACE.has(text[index] as string)) index++;
   };
 
-  /** Reads the string starting at `index` (a `"`); returns its value, checking every code unit. */
-  const readString = (): string => {
-    let value = "";
+  /** Checks the string starting at `index` (a `"`) code unit by code unit, and moves past it. */
+  const skipString = () => {
     index++;
     while (index < text.length) {
       const char = text[index] as string;
       if (char === '"') {
         index++;
-        return value;
+        return;
       }
       if (char !== "\\") {
-        value += char;
         index++;
         continue;
       }
       const escaped = text[index + 1] ?? "";
       if (escaped !== "u") {
-        const unescaped = SIMPLE_ESCAPES[escaped];
-        if (unescaped === undefined) throw new SyntaxError("bad escape");
-        value += unescaped;
+        if (!SIMPLE_ESCAPES.has(escaped)) throw new SyntaxError("bad escape");
         index += 2;
         continue;
       }
@@ -78,11 +65,8 @@ export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
         const low =
           text.slice(index, index + 2) === "\\u" ? Number.parseInt(text.slice(index + 2, index + 6), 16) : -1;
         if (!(low >= 0xdc00 && low <= 0xdfff)) throw new JsonGuardError("has a lone surrogate", path());
-        value += String.fromCharCode(unit, low);
         index += 6;
-        continue;
       }
-      value += String.fromCharCode(unit);
     }
     throw new SyntaxError("unterminated string");
   };
@@ -129,7 +113,11 @@ export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
   const readKey = (frame: Frame) => {
     if (text[index] !== '"') throw new SyntaxError("bad key");
     frame.at = "";
-    const key = readString();
+    const start = index;
+    skipString();
+    // Escapes checked: parsing the literal gives the key as JSON.parse will (a raw control
+    // character makes it throw the SyntaxError left to JSON.parse).
+    const key = JSON.parse(text.slice(start, index)) as string;
     frame.at = key;
     if (key === "__proto__") throw new JsonGuardError('the key "__proto__" is not allowed', path());
     if (frame.keys?.has(key)) throw new JsonGuardError("is a duplicate key", path());
@@ -156,7 +144,7 @@ export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
         if (frame.keys) readKey(frame);
         continue;
       }
-    } else if (char === '"') readString();
+    } else if (char === '"') skipString();
     else if (char === "-" || (char !== undefined && char >= "0" && char <= "9")) readNumber();
     else if (text.startsWith("true", index)) index += 4;
     else if (text.startsWith("false", index)) index += 5;

@@ -58,7 +58,7 @@ export function jsonOnly() {
 /**
  * 400 for text the API would otherwise store altered or fail on later: a query parameter with a NUL,
  * a body that is not valid UTF-8, or one `guardJson` refuses (depth, NUL, lone surrogates, numbers
- * JSON.parse would change, duplicate or `__proto__` keys). Handlers read the same bytes, cached.
+ * JSON.parse would change, duplicate or `__proto__` keys). Handlers read the checked text.
  */
 export function textGuard() {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -82,6 +82,9 @@ export function textGuard() {
         if (error instanceof JsonGuardError) throw invalid(error.path || "(body)", error.message);
         // A syntax error is reported where the body is parsed, as before.
       }
+      // Hono keeps promises in its body cache (its type says values): with the text cached, the
+      // validator's json() and a handler's text() read it instead of decoding the bytes again.
+      Object.assign(c.req.bodyCache, { text: Promise.resolve(text) });
     }
     await next();
   });
