@@ -1,10 +1,10 @@
 // The typed test client: paths, inputs and response bodies come from the app's route definitions
 // (`Api` in src/app.ts) through Hono's `hc`, so no test writes a response type by hand. Requests
 // the API must refuse (bad JSON, wrong types) go through `call` in helpers.ts instead.
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
+import { SELF } from "cloudflare:test";
 import { type ClientResponse, hc } from "hono/client";
 import type { Api, App } from "../src/app";
-import { BASE, withClientIp } from "./helpers";
+import { BASE, sendToApp, withClientIp } from "./helpers";
 
 /** The API's operations as the given caller, through the Worker as deployed (`SELF`). */
 export function api(headers: Record<string, string> = {}) {
@@ -18,12 +18,8 @@ export function api(headers: Record<string, string> = {}) {
 export function apiOf(app: App, bindings: Record<string, unknown>, headers: Record<string, string> = {}) {
   return hc<Api>(BASE, {
     headers,
-    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
-      const ctx = createExecutionContext();
-      const response = await app.fetch(new Request(input, withClientIp(init)), { ...env, ...bindings }, ctx);
-      await waitOnExecutionContext(ctx);
-      return response;
-    },
+    fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+      sendToApp(app, new Request(input, withClientIp(init)), bindings),
   });
 }
 

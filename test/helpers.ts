@@ -24,12 +24,13 @@ export async function callApp(
   init?: RequestInit,
   bindings: Record<string, unknown> = {},
 ) {
+  return sendToApp(app, new Request(`${BASE}${path}`, withClientIp(init)), bindings);
+}
+
+/** A request through a test's app with bindings overridden; waits for its after-response work. */
+export async function sendToApp(app: App, request: Request, bindings: Record<string, unknown> = {}) {
   const ctx = createExecutionContext();
-  const response = await app.fetch(
-    new Request(`${BASE}${path}`, withClientIp(init)),
-    { ...env, ...bindings },
-    ctx,
-  );
+  const response = await app.fetch(request, { ...env, ...bindings }, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }
