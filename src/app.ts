@@ -31,6 +31,7 @@ const PUBLIC_ROUTES = [
   "/health/ready",
   "/openapi.json",
   "/docs",
+  "/docs/:file",
   "/.well-known/jwks.json",
   "POST /api/v1/auth/token",
   // Authenticates itself: a scraper's METRICS_TOKEN, or an admin (src/routes/metrics).
@@ -43,6 +44,10 @@ const ROUTE_RULES: Record<string, RouteRule> = {
   "POST /api/v1/events": { quota: true },
   // Scrapers arrive without a principal: a per-IP limit of their own instead of the anonymous tier.
   "GET /metrics": { limit: 120, perIp: true },
+  // The documents: a browser loading /docs asks for five files; a per-IP limit of their own.
+  "GET /openapi.json": { limit: 120, perIp: true },
+  "GET /docs": { limit: 120, perIp: true },
+  "GET /docs/:file": { limit: 120, perIp: true },
 };
 
 /** Every operation, by resource; its type is the typed client's (`hc<Api>`, test/client.ts). */

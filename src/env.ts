@@ -71,6 +71,12 @@ export const ConfigSchema = z
   .object({
     TENANT_GATE: durableObjectNamespace<DurableObjectNamespace<TenantGateRpc>>(),
     METRICS_HUB: durableObjectNamespace<DurableObjectNamespace<MetricsHubRpc>>(),
+    /** Swagger UI's files for /docs (wrangler.toml `[assets]`); without it /docs/* answers 404. */
+    ASSETS: z
+      .custom<Fetcher>((value) => typeof value === "object" && value !== null && "fetch" in value, {
+        message: "must be a static assets binding",
+      })
+      .optional(),
     /** Names the MetricsHub shards: one set of counters per environment (tests use their own). */
     METRICS_NAMESPACE: z.string().min(1).max(64).default("metrics"),
     /** Bearer token a Prometheus scraper may use on GET /metrics instead of admin credentials. */

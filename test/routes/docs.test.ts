@@ -2,7 +2,7 @@
 // (every route is in it, with its errors), and the reference page at /docs.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { call } from "../helpers";
+import { call, expectError } from "../helpers";
 
 interface Document {
   openapi: string;
@@ -66,6 +66,7 @@ describe("openapi: GET /openapi.json", async () => {
         "/.well-known/jwks.json",
         "/api/v1/auth/token",
         "/docs",
+        "/docs/{file}",
         "/health/live",
         "/health/ready",
         "/openapi.json",
@@ -79,12 +80,68 @@ describe("openapi: GET /openapi.json", async () => {
 });
 
 describe("reference: GET /docs", () => {
-  it("serves the reference page, relaxing the CSP for it alone", async () => {
+  it("serves Swagger UI from the Worker itself under a CSP of 'self', nothing inline", async () => {
     const response = await call("/docs");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/html");
-    expect(response.headers.get("content-security-policy")).toContain("script-src https://cdn.jsdelivr.net");
-    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
-    expect(await response.text()).toContain("/openapi.json");
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).not.toMatch(/https?:/);
+    const html = await response.text();
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
+    expect(sources.length).toBeGreaterThan(2);
+    for (const source of sources) expect(source).toMatch(/^\/docs\//);
+    expect(html).not.toMatch(/<script>|<style|style=/);
+  });
+
+  it("stays outside the anonymous limit of 10 a minute (a per-IP limit of 120)", async () => {
+    const headers = { "cf-connecting-ip": `docs-${crypto.randomUUID()}` };
+    for (const path of ["/docs", "/openapi.json"]) {
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, () => call(path, { headers }).then((r) => r.status)),
+      );
+      expect(
+        statuses.every((status) => status === 200),
+        `${path}: ${statuses}`,
+      ).toBe(true);
+    }
+  });
+});
+
+describe("reference-asset: GET /docs/{file}", () => {
+  it("serves the page's files from the pinned package, cacheable, with ETag revalidation", async () => {
+    for (const [file, type] of [
+      ["swagger-ui-bundle.js", "javascript"],
+      ["swagger-ui.css", "text/css"],
+      ["favicon-32x32.png", "image/png"],
+      ["reference.js", "text/javascript"],
+    ] as const) {
+      const response = await call(`/docs/${file}`);
+      expect(response.status, file).toBe(200);
+      expect(response.headers.get("content-type"), file).toContain(type);
+      expect(response.headers.get("cache-control"), file).toContain("max-age");
+      expect((await response.arrayBuffer()).byteLength, file).toBeGreaterThan(50);
+    }
+    const bundle = await call("/docs/swagger-ui-bundle.js");
+    await bundle.arrayBuffer();
+    const etag = bundle.headers.get("etag");
+    expect(etag).toBeTruthy();
+    const again = await call("/docs/swagger-ui-bundle.js", { headers: { "If-None-Match": etag ?? "" } });
+    expect(again.status).toBe(304);
+  });
+
+  it("answers 404 for any other file of the package, or outside it", async () => {
+    for (const file of [
+      "package.json",
+      "index.html",
+      "swagger-initializer.js",
+      "..%2Fpackage.json",
+      "README.md",
+    ]) {
+      await expectError(await call(`/docs/${file}`), 404, "NOT_FOUND");
+    }
   });
 });

@@ -4,7 +4,7 @@ import { type AppRouter, errorResponses } from "../openapi";
 const route = createRoute({
   method: "get",
   operationId: "openapi",
-  // Public: no credentials (API.md "Authentication").
+  // Public: no credentials (API.md "Authentication"), under a generous per-IP limit (src/app.ts).
   security: [],
   path: "/openapi.json",
   tags: ["Operations"],
@@ -14,24 +14,28 @@ const route = createRoute({
       description: "The OpenAPI document",
       content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
     },
-    // Public, under the anonymous rate limit kept on the gate.
     ...errorResponses(429, 503),
   },
 });
 
+/** The OpenAPI document of the app's routes, for a server at `origin`. */
+export const openApiDocument = (app: AppRouter, origin: string) =>
+  app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "xzepr-edge",
+      version: "1.0.0",
+      license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
+      description: "Event provenance for software delivery. Errors use one envelope; see the Error schema.",
+    },
+    servers: [{ url: origin }],
+  });
+
 /** Registers `/openapi.json` on the whole app, whose routes it describes. */
 export const registerOpenApiDocument = (app: AppRouter) => {
-  let document: ReturnType<AppRouter["getOpenAPI31Document"]> | undefined;
+  let document: ReturnType<typeof openApiDocument> | undefined;
   return app.openapi(route, (c) => {
-    document ??= app.getOpenAPI31Document({
-      openapi: "3.1.0",
-      info: {
-        title: "xzepr-edge",
-        version: "1.0.0",
-        description: "Event provenance for software delivery. Errors use one envelope; see the Error schema.",
-      },
-      servers: [{ url: new URL(c.req.url).origin }],
-    });
+    document ??= openApiDocument(app, new URL(c.req.url).origin);
     return c.json(document, 200);
   });
 };
