@@ -1,16 +1,15 @@
 // The typed test client: paths, inputs and response bodies come from the app's route definitions
 // (`Api` in src/app.ts) through Hono's `hc`, so no test writes a response type by hand. Requests
 // the API must refuse (bad JSON, wrong types) go through `call` in helpers.ts instead.
-import { SELF } from "cloudflare:test";
 import { type ClientResponse, hc } from "hono/client";
 import type { Api, App } from "../src/app";
-import { BASE, sendToApp, withClientIp } from "./helpers";
+import { BASE, send, sendToApp, withClientIp } from "./helpers";
 
 /** The API's operations as the given caller, through the Worker as deployed (`SELF`). */
 export function api(headers: Record<string, string> = {}) {
   return hc<Api>(BASE, {
     headers,
-    fetch: (input: RequestInfo | URL, init?: RequestInit) => SELF.fetch(input, withClientIp(init)),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => send(new Request(input, withClientIp(init))),
   });
 }
 

@@ -2,6 +2,7 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
 import type { App } from "../src/app";
+import { checkContract } from "./contract";
 
 export const BASE = "https://xzepr.test";
 
@@ -14,7 +15,12 @@ export function withClientIp(init: RequestInit = {}): RequestInit {
 
 /** A request through the Worker exactly as deployed (SELF is the wrangler.toml `main`). */
 export function call(path: string, init?: RequestInit): Promise<Response> {
-  return SELF.fetch(`${BASE}${path}`, withClientIp(init));
+  return send(new Request(`${BASE}${path}`, withClientIp(init)));
+}
+
+/** Through SELF, the response checked against the served OpenAPI document (test/contract.ts). */
+export async function send(request: Request): Promise<Response> {
+  return checkContract(request, await SELF.fetch(request));
 }
 
 /** A request through an app built by the test, with bindings overridden (for configuration cases). */
@@ -32,7 +38,7 @@ export async function sendToApp(app: App, request: Request, bindings: Record<str
   const ctx = createExecutionContext();
   const response = await app.fetch(request, { ...env, ...bindings }, ctx);
   await waitOnExecutionContext(ctx);
-  return response;
+  return checkContract(request, response);
 }
 
 export interface ErrorBody {

@@ -6,6 +6,9 @@ import { and, eq, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 
+/** Answers an Idempotency-Key stores and replays: not those the client may retry (API.md). */
+export const isReplayable = (status: number) => status < 500 && status !== 409 && status !== 429;
+
 export const RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export interface StoredResponse {

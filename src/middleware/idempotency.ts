@@ -5,6 +5,7 @@ import {
   type ClaimedKey,
   claimKey,
   completeKey,
+  isReplayable,
   type KeyScope,
   releaseKey,
   type StoredResponse,
@@ -12,8 +13,6 @@ import {
 import { sha256Hex } from "../lib/crypto";
 import { ApiError } from "../lib/errors";
 
-/** Responses the client may retry are not stored (API.md). */
-const NOT_STORED = (status: number) => status >= 500 || status === 409 || status === 429;
 const REPLAYED_HEADERS = ["content-type", "etag", "location"];
 
 /** What a replay gives back of a response. */
@@ -76,7 +75,7 @@ export function idempotency() {
       throw error;
     }
     if (claimed.stored) return;
-    if (NOT_STORED(c.res.status)) {
+    if (!isReplayable(c.res.status)) {
       await releaseKey(scope);
       return;
     }

@@ -74,6 +74,17 @@ export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
   };
 }
 
+/** The response header of a representation the client may revalidate (If-None-Match) or guard (If-Match). */
+export const ETAG_HEADER = {
+  ETag: { description: "Strong validator of this representation", schema: { type: "string" as const } },
+};
+
+/** The response headers of a created resource: its ETag and where to read it. */
+export const CREATED_HEADERS = {
+  ...ETAG_HEADER,
+  Location: { description: "The path of the created resource", schema: { type: "string" as const } },
+};
+
 export const SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
 
 /**

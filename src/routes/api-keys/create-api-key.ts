@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { apiKeyView, createApiKey } from "../../domain/api-keys";
 import { serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { CREATED_HEADERS, createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { NewApiKeySchema, Roles } from "./schemas";
 
 const CreateApiKey = z
@@ -21,6 +21,7 @@ const route = protectedRoute("api_keys:admin", {
   request: { body: jsonBody(CreateApiKey) },
   responses: {
     201: {
+      headers: CREATED_HEADERS,
       description: "Created",
       content: { "application/json": { schema: z.object({ data: NewApiKeySchema }) } },
     },

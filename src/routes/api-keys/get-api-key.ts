@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { apiKeyView, getApiKey } from "../../domain/api-keys";
 import { IdParam, serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, protectedRoute } from "../openapi";
 import { ApiKeySchema } from "./schemas";
 
 const route = protectedRoute("api_keys:admin", {
@@ -13,10 +13,11 @@ const route = protectedRoute("api_keys:admin", {
   request: { params: IdParam },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "The key",
       content: { "application/json": { schema: z.object({ data: ApiKeySchema }) } },
     },
-    304: { description: "Not modified (If-None-Match)" },
+    304: { description: "Not modified (If-None-Match)", headers: ETAG_HEADER },
     ...errorResponses(400, 404, 429),
   },
 });

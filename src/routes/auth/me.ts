@@ -20,7 +20,7 @@ const route = createRoute({
   security: SECURITY,
   responses: {
     200: { description: "The caller", content: { "application/json": { schema: z.object({ data: Me }) } } },
-    ...errorResponses(401, 429),
+    ...errorResponses(401, 429, 503),
   },
 });
 

@@ -16,7 +16,10 @@ const route = createRoute({
   request: {
     body: jsonBody(z.strictObject({ token: z.string().min(1).max(4096) }).openapi("RevokeRequest")),
   },
-  responses: { 204: { description: "Revoked (or unknown)" }, ...errorResponses(400, 401, 413, 415, 429) },
+  responses: {
+    204: { description: "Revoked (or unknown)" },
+    ...errorResponses(400, 401, 413, 415, 429, 503),
+  },
 });
 
 export const revokeEndpoint = createRouter().openapi(route, async (c) => {

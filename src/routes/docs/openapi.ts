@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type AppRouter, errorResponses } from "../openapi";
+import { withPipelineHeaders } from "./headers";
 
 const route = createRoute({
   method: "get",
@@ -20,16 +21,18 @@ const route = createRoute({
 
 /** The OpenAPI document of the app's routes, for a server at `origin`. */
 export const openApiDocument = (app: AppRouter, origin: string) =>
-  app.getOpenAPI31Document({
-    openapi: "3.1.0",
-    info: {
-      title: "xzepr-edge",
-      version: "1.0.0",
-      license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
-      description: "Event provenance for software delivery. Errors use one envelope; see the Error schema.",
-    },
-    servers: [{ url: origin }],
-  });
+  withPipelineHeaders(
+    app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "xzepr-edge",
+        version: "1.0.0",
+        license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
+        description: "Event provenance for software delivery. Errors use one envelope; see the Error schema.",
+      },
+      servers: [{ url: origin }],
+    }),
+  );
 
 /** Registers `/openapi.json` on the whole app, whose routes it describes. */
 export const registerOpenApiDocument = (app: AppRouter) => {

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ApiError } from "../../lib/errors";
-import { type AppRouter, errorResponses } from "../openapi";
+import { type AppRouter, ETAG_HEADER, errorResponses } from "../openapi";
 
 // Public: no credentials (API.md "Authentication"), under a generous per-IP limit (src/app.ts).
 const page = createRoute({
@@ -26,6 +26,7 @@ const asset = createRoute({
   request: { params: z.object({ file: z.string().max(64) }) },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "The file: Swagger UI's (pinned npm package `swagger-ui-dist`) or the page's start script",
       content: {
         "text/css": { schema: z.string() },
@@ -33,7 +34,7 @@ const asset = createRoute({
         "image/png": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
-    304: { description: "Not modified (If-None-Match)" },
+    304: { description: "Not modified (If-None-Match)", headers: ETAG_HEADER },
     ...errorResponses(404, 429, 503),
   },
 });

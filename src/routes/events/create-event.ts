@@ -8,7 +8,7 @@ import { rawMember } from "../../lib/json-span";
 import { formatTraceparent } from "../../lib/trace";
 import { storedResponse } from "../../middleware/idempotency";
 import { serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { CREATED_HEADERS, createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateEvent, EventSchema } from "./schemas";
 
 // Read the body as text before the validator parses it, so that the payload can be measured as
@@ -30,6 +30,7 @@ const route = protectedRoute("events:write", {
   request: { body: jsonBody(CreateEvent) },
   responses: {
     201: {
+      headers: CREATED_HEADERS,
       description: "Created",
       content: { "application/json": { schema: z.object({ data: EventSchema }) } },
     },

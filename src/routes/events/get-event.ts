@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { eventView, getEvent } from "../../domain/events";
 import { IdParam, serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, protectedRoute } from "../openapi";
 import { EventSchema } from "./schemas";
 
 const route = protectedRoute("events:read", {
@@ -13,10 +13,11 @@ const route = protectedRoute("events:read", {
   request: { params: IdParam },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "The event",
       content: { "application/json": { schema: z.object({ data: EventSchema }) } },
     },
-    304: { description: "Not modified (If-None-Match)" },
+    304: { description: "Not modified (If-None-Match)", headers: ETAG_HEADER },
     ...errorResponses(400, 404, 429),
   },
 });

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createGroup, groupView } from "../../domain/groups";
 import { serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { CREATED_HEADERS, createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateGroup, GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:write", {
@@ -15,6 +15,7 @@ const route = protectedRoute("groups:write", {
   request: { body: jsonBody(CreateGroup) },
   responses: {
     201: {
+      headers: CREATED_HEADERS,
       description: "Created",
       content: { "application/json": { schema: z.object({ data: GroupSchema }) } },
     },

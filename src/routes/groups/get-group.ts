@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getGroup, groupView } from "../../domain/groups";
 import { IdParam, serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, protectedRoute } from "../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, protectedRoute } from "../openapi";
 import { GroupSchema } from "./schemas";
 
 const route = protectedRoute("groups:read", {
@@ -13,10 +13,11 @@ const route = protectedRoute("groups:read", {
   request: { params: IdParam },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "The group",
       content: { "application/json": { schema: z.object({ data: GroupSchema }) } },
     },
-    304: { description: "Not modified (If-None-Match)" },
+    304: { description: "Not modified (If-None-Match)", headers: ETAG_HEADER },
     ...errorResponses(400, 404, 429),
   },
 });

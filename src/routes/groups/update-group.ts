@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getGroup, groupView, updateGroup } from "../../domain/groups";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { GroupSchema, UpdateGroup } from "./schemas";
 
 const route = protectedRoute("groups:write", {
@@ -16,6 +16,7 @@ const route = protectedRoute("groups:write", {
   request: { params: IdParam, body: jsonBody(UpdateGroup) },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "Updated",
       content: { "application/json": { schema: z.object({ data: GroupSchema }) } },
     },

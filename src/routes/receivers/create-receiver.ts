@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createReceiver, receiverView } from "../../domain/receivers";
 import { serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { CREATED_HEADERS, createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { CreateReceiver, ReceiverSchema } from "./schemas";
 
 const route = protectedRoute("receivers:write", {
@@ -13,6 +13,7 @@ const route = protectedRoute("receivers:write", {
   request: { body: jsonBody(CreateReceiver) },
   responses: {
     201: {
+      headers: CREATED_HEADERS,
       description: "Created",
       content: { "application/json": { schema: z.object({ data: ReceiverSchema }) } },
     },

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getReceiver, receiverView, updateReceiver } from "../../domain/receivers";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, jsonBody, protectedRoute } from "../openapi";
 import { ReceiverSchema, UpdateReceiver } from "./schemas";
 
 const route = protectedRoute("receivers:write", {
@@ -14,6 +14,7 @@ const route = protectedRoute("receivers:write", {
   request: { params: IdParam, body: jsonBody(UpdateReceiver) },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "Updated",
       content: { "application/json": { schema: z.object({ data: ReceiverSchema }) } },
     },

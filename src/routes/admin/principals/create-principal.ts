@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createPrincipal, principalView } from "../../../domain/principals";
 import { serviceContext, withEtag } from "../../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { CREATED_HEADERS, createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { CreatePrincipal, PrincipalSchema } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
@@ -13,6 +13,7 @@ const route = protectedRoute("principals:admin", {
   request: { body: jsonBody(CreatePrincipal) },
   responses: {
     201: {
+      headers: CREATED_HEADERS,
       description: "Created",
       content: { "application/json": { schema: z.object({ data: PrincipalSchema }) } },
     },

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getPrincipal, principalView, updatePrincipal } from "../../../domain/principals";
 import { checkIfMatch, IdParam, serviceContext, withEtag } from "../../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { PrincipalSchema, UpdatePrincipal } from "./schemas";
 
 const route = protectedRoute("principals:admin", {
@@ -14,6 +14,7 @@ const route = protectedRoute("principals:admin", {
   request: { params: IdParam, body: jsonBody(UpdatePrincipal) },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "Updated",
       content: { "application/json": { schema: z.object({ data: PrincipalSchema }) } },
     },

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { createTenant, tenantView } from "../../../domain/tenants";
 import { platformContext, withEtag } from "../../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { CreateTenant, TenantSchema } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
@@ -13,6 +13,7 @@ const route = protectedRoute("tenants:admin", {
   request: { body: jsonBody(CreateTenant) },
   responses: {
     201: {
+      headers: ETAG_HEADER,
       description: "Created",
       content: { "application/json": { schema: z.object({ data: TenantSchema }) } },
     },

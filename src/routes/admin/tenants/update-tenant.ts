@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { getTenant, tenantView, updateTenant } from "../../../domain/tenants";
 import { checkIfMatch, IdParam, platformContext, withEtag } from "../../http";
-import { createRouter, errorResponses, jsonBody, protectedRoute } from "../../openapi";
+import { createRouter, ETAG_HEADER, errorResponses, jsonBody, protectedRoute } from "../../openapi";
 import { TenantSchema, UpdateTenant } from "./schemas";
 
 const route = protectedRoute("tenants:admin", {
@@ -14,6 +14,7 @@ const route = protectedRoute("tenants:admin", {
   request: { params: IdParam, body: jsonBody(UpdateTenant) },
   responses: {
     200: {
+      headers: ETAG_HEADER,
       description: "Updated",
       content: { "application/json": { schema: z.object({ data: TenantSchema }) } },
     },
