@@ -25,6 +25,8 @@ export default defineConfig({
                 KAFKA_RETRY_BASE_MS: "10",
                 // Tests leave messages of failing tenants behind; readiness tests set their own.
                 OUTBOX_LAG_DEGRADED_SECONDS: "3600",
+                // test/fuzz.test.ts: replay a failing run's seed.
+                FUZZ_SEED: process.env.FUZZ_SEED ?? "",
                 ...inject("stack").bindings,
               },
             },

@@ -1,8 +1,8 @@
 // Checks a JSON text before anything parses it, so that what the API accepts is what it stores:
 // no nesting deeper than the limit (nothing downstream recurses past it), no NUL and no lone
 // surrogate in a string or key (PostgreSQL cannot store them), no number that JSON.parse would
-// change (out of the finite double range, a non-zero that underflows to 0, an integer past 2^53),
-// no duplicate key (JSON.parse would keep one silently) and no `__proto__` key (an object spread
+// change (out of the finite double range, a non-zero that underflows to 0, an integer a double
+// cannot hold digit for digit), no duplicate key (JSON.parse would keep one silently) and no `__proto__` key (an object spread
 // or copy drops it). One pass, iterative: a hostile depth costs a counter, not the stack.
 
 export const MAX_JSON_DEPTH = 128;
@@ -24,7 +24,14 @@ interface Frame {
 
 const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
 const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** The integer digits JavaScript writes for an integral double: `1e+21` spelled out as 1 and 21 zeros. */
+function integerText(value: number): string {
+  const text = String(value);
+  const match = /^(-?)(\d)(?:\.(\d+))?e\+(\d+)$/.exec(text);
+  if (!match) return text;
+  const [, sign = "", head = "", tail = "", exponent = "0"] = match;
+  return sign + (head + tail).padEnd(Number(exponent) + 1, "0");
+}
 const SIMPLE_ESCAPES = new Set(['"', "\\", "/", "b", "f", "n", "r", "t"]);
 
 /** Throws JsonGuardError for the first problem in `text`; a syntax error is left to JSON.parse. */
@@ -82,10 +89,11 @@ export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
     if (value === 0 && /[1-9]/.test(literal.replace(/[eE].*$/, ""))) {
       throw new JsonGuardError("is too small to be represented (it would become 0)", path());
     }
+    // An integer past 2^53 is kept only when the double holds it digit for digit (what JavaScript
+    // writes back, e.g. 100000000000000000000); 9007199254740993 or 30 digits would come back rounded.
     if (match[1] === undefined && match[2] === undefined && literal.length > 15) {
-      const integer = BigInt(literal);
-      if (integer > MAX_SAFE || integer < -MAX_SAFE) {
-        throw new JsonGuardError("is an integer beyond 2^53 (it would lose precision)", path());
+      if (integerText(value) !== literal) {
+        throw new JsonGuardError("is an integer a double cannot hold exactly (it would come back rounded)", path());
       }
     }
   };

@@ -41,14 +41,16 @@ describe("guardJson", () => {
     expect(refusal(`${"[".repeat(3)}${"]".repeat(3)}`, 2)?.message).toMatch(/deeper than 2/);
   });
 
-  it("refuses numbers JSON.parse would change, and keeps those it would not", () => {
+  it("refuses numbers JSON.parse would change, and keeps those it would not (what reads back as sent)", () => {
     for (const number of [
       "1e309",
       "-1e309",
       "1e-400",
       "0.0000e-999999",
-      "9007199254740992",
-      "-9007199254740992",
+      "9007199254740993",
+      "-9007199254740993",
+      "123456789012345678901234567890",
+      "100000000000000000001",
     ]) {
       if (number === "0.0000e-999999")
         expect(refusal(number)).toBeUndefined(); // zero is zero
@@ -57,6 +59,11 @@ describe("guardJson", () => {
     for (const number of [
       "9007199254740991",
       "-9007199254740991",
+      // Past 2^53 but held digit for digit: they read back exactly as sent (JSON.stringify writes them).
+      "9007199254740992",
+      "100000000000000000000",
+      "-30441752250422570000",
+      "1000000000000000000000",
       "1.7976931348623157e308",
       "5e-324",
       "0.1",
