@@ -93,7 +93,10 @@ export function guardJson(text: string, maxDepth = MAX_JSON_DEPTH): void {
     // writes back, e.g. 100000000000000000000); 9007199254740993 or 30 digits would come back rounded.
     if (match[1] === undefined && match[2] === undefined && literal.length > 15) {
       if (integerText(value) !== literal) {
-        throw new JsonGuardError("is an integer a double cannot hold exactly (it would come back rounded)", path());
+        throw new JsonGuardError(
+          "is an integer a double cannot hold exactly (it would come back rounded)",
+          path(),
+        );
       }
     }
   };
