@@ -9,8 +9,14 @@
 // Then the round-trip table: each scenario at one connection with the database 0 and --rtt ms
 // away (simulated by the stack), the added p50 latency over --rtt being the database round trips
 // its critical path waits for, next to the counts the Worker reports in Server-Timing.
+// Then the load profiles on ingest (scripts/lib/bench-profiles.ts): baseline, stress, spike, soak,
+// each printed with pass or fail against its target.
 //   npm run bench -- [--duration 6] [--rounds 3] [--connections 8] [--only auth,read,…]
 //                    [--rtt 50 (0: no round-trip table)] [--rtt-duration 4]
+//                    [--profiles baseline,stress,spike,soak | none] [--rate 100] [--soak-minutes 10]
+//   npm run bench -- --smoke    the load profiles only, about 20 s of load in all (CI runs it):
+//                               exits 1 when one answers wrongly (a 5xx other than 503, a lost
+//                               connection, errors at a steady rate); latency is reported, not enforced
 // XZEPR_DB_RTT_MS puts the database that far away for the throughput figures too.
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -22,6 +28,7 @@ import { ulid } from "ulidx";
 import { tenants } from "../src/db/schema";
 import { verifyAccessToken } from "../src/infra/jwt";
 import { type LoadTarget, measure, probe } from "./lib/bench-load";
+import { PROFILES, type ProfileName, type ProfileResult, printProfiles } from "./lib/bench-profiles";
 import { roundTripTable } from "./lib/bench-round-trips";
 import { type BenchContext, type Scenario, scenarios, seed, type Target } from "./lib/bench-scenarios";
 import { type Measured, median, medianOf, signed } from "./lib/bench-stats";
@@ -41,6 +48,10 @@ const { values } = parseArgs({
     only: { type: "string" },
     rtt: { type: "string", default: "50" },
     "rtt-duration": { type: "string", default: "4" },
+    profiles: { type: "string", default: "baseline,stress,spike,soak" },
+    rate: { type: "string", default: "100" },
+    "soak-minutes": { type: "string", default: "10" },
+    smoke: { type: "boolean", default: false },
   },
 });
 
@@ -55,6 +66,16 @@ const connections = Math.round(positive("connections", values.connections));
 const rttMs = checkRttMs(Number(values.rtt), "--rtt");
 const rttDuration = positive("rtt-duration", values["rtt-duration"]);
 const startRttMs = checkRttMs(Number(process.env.XZEPR_DB_RTT_MS ?? 0), "XZEPR_DB_RTT_MS");
+
+const smoke = values.smoke;
+const rate = Math.round(positive("rate", values.rate));
+const soakSeconds = positive("soak-minutes", values["soak-minutes"]) * 60;
+const chosenProfiles = (values.profiles === "none" ? [] : values.profiles.split(",")) as ProfileName[];
+const unknownProfiles = chosenProfiles.filter((name) => !(name in PROFILES));
+if (unknownProfiles.length > 0)
+  throw new Error(
+    `--profiles: no profile ${unknownProfiles.join(", ")} (${Object.keys(PROFILES).join(", ")})`,
+  );
 
 const chosen = values.only ? new Set(["noop", ...values.only.split(",")]) : undefined;
 const unknown = [...(chosen ?? [])].filter((name) => !scenarios.some((scenario) => scenario.name === name));
@@ -132,6 +153,39 @@ function printThroughput(results: Measured[]) {
     );
 }
 
+type Server = Awaited<ReturnType<typeof startDevServer>>;
+
+/** The data the scenarios need, seeded through the API with the dev tenant's admin key. */
+async function contextOf(server: Server): Promise<BenchContext> {
+  const apiKey = server.credentials.apiKey;
+  return { url: server.url, apiKey, token: server.accessToken, ...(await seed(server.url, apiKey)) };
+}
+
+/** The chosen load profiles on the ingest scenario, one after the other, printed as a table. */
+async function runProfiles(
+  server: Server,
+  context: BenchContext,
+  timing: { seconds: Parameters<(typeof PROFILES)["baseline"]>[0]["seconds"]; maxSteps: number },
+): Promise<ProfileResult[]> {
+  const ingest = scenarios.find((scenario) => scenario.name === "ingest") as Scenario;
+  const results: ProfileResult[] = [];
+  for (const name of chosenProfiles) {
+    console.error(`[bench] profile ${name}`);
+    results.push(
+      await PROFILES[name]({
+        workerPid: server.pid,
+        url: server.url,
+        request: ingest.request(context),
+        rate,
+        spikeConnections: 256,
+        ...timing,
+      }),
+    );
+  }
+  if (results.length > 0) printProfiles(results);
+  return results;
+}
+
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), "xzepr-bench-"));
   const server = await startDevServer({
@@ -155,6 +209,15 @@ async function main() {
     await withDatabase(server.stack.databaseUrl, (db) =>
       db.update(tenants).set({ settings: unlimited }).where(eq(tenants.id, server.credentials.tenantId)),
     );
+    if (smoke) {
+      const context = await contextOf(server);
+      const results = await runProfiles(server, context, {
+        seconds: { baseline: 5, step: 2, spike: 3, soak: 4, recovery: 2 },
+        maxSteps: 3,
+      });
+      if (results.some((result) => result.broken)) process.exitCode = 1;
+      return;
+    }
     ensureRedisServer((message) => console.error(`[bench] ${message}`));
     const redis = await startRedisServer({ port: await freePort() });
     stoppers.push(() => redis.stop());
@@ -173,13 +236,7 @@ async function main() {
     );
     stoppers.push(() => onRedis.stop());
     const targets: Record<Target, LoadTarget> = { main: server, off, redis: onRedis };
-    const apiKey = server.credentials.apiKey;
-    const context: BenchContext = {
-      url: server.url,
-      apiKey,
-      token: server.accessToken,
-      ...(await seed(server.url, apiKey)),
-    };
+    const context = await contextOf(server);
     // One request each first: a scenario the Worker refuses is reported with its answer.
     for (const scenario of chosenScenarios) {
       const answer = await probe(targets[scenario.target ?? "main"], scenario, context);
@@ -253,6 +310,10 @@ async function main() {
       `\nJWT verification, medians of 500 in-process: a new token ${verify.fresh.toFixed(0)} µs (signature checked), ` +
         `a remembered one ${verify.remembered.toFixed(1)} µs`,
     );
+    await runProfiles(server, context, {
+      seconds: { baseline: 30, step: 10, spike: 10, soak: soakSeconds, recovery: 5 },
+      maxSteps: 8,
+    });
   } finally {
     for (const stop of stoppers.reverse()) await stop();
     await server.stop();

@@ -1,6 +1,6 @@
 // Starts the real local stack once for the whole run: embedded PostgreSQL + WebSocket proxy + Neon
-// HTTP endpoint + migrations + Kafka REST sink, and a second PostgreSQL that tests may stop and
-// start (outages).
+// HTTP endpoint + migrations + Kafka REST sink, and a second, migrated PostgreSQL that tests may
+// stop and start (outages).
 
 import { randomUUID } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import type { TestProject } from "vitest/node";
+import { migrateDatabase } from "../scripts/lib/database";
 import { startNeonHttp } from "../scripts/lib/neon-http";
 import { startOtlpReceiver } from "../scripts/lib/otlp-receiver";
 import { freePort } from "../scripts/lib/ports";
@@ -60,6 +61,8 @@ export async function setup(project: TestProject) {
   const outagePort = await freePort();
   const startOutage = () => startPostgres({ dataDir: outageDir, port: outagePort, persistent: true });
   let outage = await startOutage();
+  // Migrated, so that the API can run on it while it goes away under load (test/faults.test.ts).
+  await migrateDatabase(outage.url);
   const outageProxy = await startWsProxy({ port: await freePort(), allow: [`127.0.0.1:${outagePort}`] });
   const outageHttp = await startNeonHttp({ port: await freePort(), allow: [`127.0.0.1:${outagePort}`] });
   // Real Redis behind the Upstash REST bridge, for the Upstash rate-limit path; tests may stop it.

@@ -41,12 +41,26 @@ export interface DatabaseOptions {
   defer?: (work: Promise<unknown>) => void;
 }
 
+/**
+ * The local stack's endpoints of each database, by the DATABASE_URL's host and port: the driver's
+ * settings are global, and an isolate may serve two databases (the tests' outage database), whose
+ * queries must not go to the other's endpoint.
+ */
+const localEndpoints = new Map<string, { http?: string; proxy?: string }>();
+const endpointKey = (host: string, port: number | string) => `${host}:${port}`;
+
 function configureDriver(config: Config): void {
   // Local stack only (env.ts refuses both in production).
-  if (config.DATABASE_HTTP_ENDPOINT) neonConfig.fetchEndpoint = config.DATABASE_HTTP_ENDPOINT;
+  const http = config.DATABASE_HTTP_ENDPOINT;
   const proxy = config.DATABASE_WS_PROXY;
+  if (!http && !proxy) return;
+  const url = new URL(config.DATABASE_URL);
+  localEndpoints.set(endpointKey(url.hostname, url.port), { http, proxy });
+  if (http)
+    neonConfig.fetchEndpoint = (host, port) => localEndpoints.get(endpointKey(host, port))?.http ?? http;
   if (!proxy) return;
-  neonConfig.wsProxy = (host, port) => `${proxy}/v1?address=${host}:${port}`;
+  neonConfig.wsProxy = (host, port) =>
+    `${localEndpoints.get(endpointKey(host, port))?.proxy ?? proxy}/v1?address=${host}:${port}`;
   neonConfig.useSecureWebSocket = false;
   neonConfig.pipelineTLS = false;
   neonConfig.pipelineConnect = false;

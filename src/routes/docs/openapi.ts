@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { type AppRouter, errorResponses } from "../openapi";
-import { withPipelineHeaders } from "./headers";
+import { withPipelineHeaders } from "../pipeline-headers";
 
 const route = createRoute({
   method: "get",

@@ -2,7 +2,7 @@
 // written into the OpenAPI document in one place instead of on every route: the request id on
 // every response, the rate-limit headers wherever admission runs, Retry-After on 429 and 503,
 // Idempotency-Key on authenticated POSTs. Headers a route sets itself (ETag) are in its definition.
-import { isReplayable } from "../../domain/idempotency";
+import { isReplayable } from "../domain/idempotency";
 
 type Header = { description: string; required?: boolean; schema: Record<string, unknown> };
 type Parameter = { in: string; name: string; required?: boolean; description?: string; schema: unknown };
