@@ -6,15 +6,15 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..");
 const ROUTES = join(ROOT, "src/routes");
-/** Not operations: every resource's index.ts and schemas.ts, and what routes share. */
+/** Not operations: every resource's index.ts and schemas.ts, what routes share (the files directly in src/routes). */
 const MOUNTING = new Set(["index.ts", "schemas.ts"]);
-const SHARED = new Set(["openapi.ts", "http.ts", "health/probes.ts"]);
+const SHARED = new Set(["health/probes.ts"]);
 
 function operationFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return operationFiles(path);
-    const shared = MOUNTING.has(entry.name) || SHARED.has(relative(ROUTES, path));
+    const shared = dir === ROUTES || MOUNTING.has(entry.name) || SHARED.has(relative(ROUTES, path));
     return entry.name.endsWith(".ts") && !shared ? [path] : [];
   });
 }

@@ -58,6 +58,44 @@ describe("a failing TenantGate", () => {
   });
 });
 
+describe("a TenantGate whose calls at the end of requests fail", () => {
+  it("keeps no slot taken and loses no event's quota: its next call delivers them", async () => {
+    const tenant = await createTenant({
+      settings: { ...UNLIMITED, max_in_flight: 100, event_quota_per_month: 100 },
+    });
+    const receiver = await createReceiver(tenant, { schema: { type: "object" } });
+    let failing = true;
+    const real = env.TENANT_GATE as DurableObjectNamespace;
+    const flaky = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = real.get(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+        return new Proxy(stub, {
+          get: (target, property) =>
+            property === "leave" && failing
+              ? () => Promise.reject(new Error("Durable Object is overloaded. Too many requests queued."))
+              : (...args: unknown[]) => (target[property as string] as (...a: unknown[]) => unknown)(...args),
+        });
+      },
+    };
+    const app = createApp();
+    const as = (headers: Record<string, string>) => apiOf(app, { TENANT_GATE: flaky }, headers);
+    const event = () =>
+      as(tenant.writer.headers).api.v1.events.$post({
+        json: { ...artifact(), payload: { n: 1 }, success: true, event_receiver_id: receiver.id },
+      });
+    // Two events while every leave call fails: answered, their slots and quota not yet delivered.
+    await expectStatus(await event(), 201);
+    await expectStatus(await event(), 201);
+    failing = false;
+    // The next request's leave carries them: nothing is in flight but the asking request, and the
+    // quota counts all three events.
+    await expectStatus(await event(), 201);
+    const usage = (await expectStatus(await as(tenant.reader.headers).api.v1.usage.$get(), 200)).data;
+    expect({ inFlight: usage.in_flight, used: usage.quota.used }).toEqual({ inFlight: 1, used: 3 });
+  });
+});
+
 describe("the database stopped", () => {
   // The outage database is a server of its own (test/global-setup.ts), stopped and started here;
   // its recovery is in test/routes/health.test.ts.

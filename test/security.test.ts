@@ -4,10 +4,11 @@ import { env } from "cloudflare:test";
 import { generateKeyPair, SignJWT } from "jose";
 import { ulid } from "ulidx";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app";
 import { permissionsFor } from "../src/domain/permissions";
 import { api, expectStatus } from "./client";
 import { createTenant, forgeToken, json, type TenantFixture, tokensOf } from "./fixtures";
-import { call, expectError } from "./helpers";
+import { call, callApp, expectError } from "./helpers";
 
 interface Operation {
   method: string;
@@ -28,9 +29,13 @@ const protectedOperations: Operation[] = Object.entries(document.paths).flatMap(
     })),
 );
 
+// Through an app of this file that waits for each request's after-response work: sent through
+// SELF, 729 requests in a row leave their after-response work piling up behind them, and each
+// took 100–300 ms instead of a few (the whole matrix 92 s instead of 5).
+const app = createApp();
 function send(operation: Operation, headers: Record<string, string>) {
   const hasBody = ["POST", "PUT", "PATCH"].includes(operation.method);
-  return call(operation.path, {
+  return callApp(app, operation.path, {
     method: operation.method,
     headers: { ...headers, ...(hasBody ? { "content-type": "application/json" } : {}) },
     ...(hasBody ? { body: "{}" } : {}),

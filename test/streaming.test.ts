@@ -188,6 +188,40 @@ describe("publishing the outbox to Kafka", () => {
     );
   });
 
+  for (const [fault, mode] of [
+    ["refuses the credentials (401)", { mode: "unauthorized" }],
+    ["answers slower than the producer's timeout", { mode: "ok", delayMs: 300 }],
+  ] as const) {
+    it(`holds the outbox while Kafka ${fault}, then delivers everything once back, in per-key order`, async () => {
+      const tenant = await createTenant();
+      const receivers = [await createReceiver(tenant), await createReceiver(tenant)];
+      const receiverIds = receivers.map((r) => r.id);
+      await sinkMode(tenant, mode);
+      const ids = await acceptEvents(tenant, receiverIds, 10);
+      const impatient = { KAFKA_TIMEOUT_MS: "100", KAFKA_RETRIES: "0" };
+      for (let round = 0; round < 6; round++) {
+        await relay(impatient);
+        await new Promise((resolve) => setTimeout(resolve, 120));
+      }
+      // Nothing is published as far as the outbox knows, and nothing is dead-lettered: a broker that
+      // refuses or does not answer in time is down, not the messages wrong.
+      const waiting = await pendingRows(tenant);
+      expect(waiting).toHaveLength(10);
+      expect(waiting.some((row) => /HTTP 401|timed out/.test(row.lastError ?? ""))).toBe(true);
+      expect(
+        await withDb((db) => db.select().from(deadLetters).where(eq(deadLetters.tenantId, tenant.id))),
+      ).toEqual([]);
+
+      await sinkMode(tenant, { mode: "ok" });
+      await drain(tenant, impatient);
+      // Lost: nothing. A slow broker may have kept a message the producer gave up on: delivered
+      // again (at least once), in its key's order.
+      const records = await received(tenant);
+      expect(new Set(records.map((r) => (r.value as { id: string }).id))).toEqual(new Set(ids.flat()));
+      expectPerKeyOrder(records, ids, receiverIds, tenant.id);
+    });
+  }
+
   it("treats a per-record error inside HTTP 200 as a failure, and retries it", async () => {
     const tenant = await createTenant();
     const receiver = await createReceiver(tenant);

@@ -1,10 +1,11 @@
 // A local Kafka REST peer: speaks Confluent's REST v3 produce API, the Kafka REST Proxy v2
-// dialect and Upstash Kafka's `/produce`, keeps what it receives, and can be told to fail, delay
-// or answer per-record errors — for every key, or only for keys with a given prefix (a tenant's
+// dialect and Upstash Kafka's `/produce`, keeps what it receives, and can be told to fail, delay,
+// refuse the credentials (401, also on the readiness probe when set for every key) or answer
+// per-record errors — for every key, or only for keys with a given prefix (a tenant's
 // keys start with its id, so one test can break its own deliveries without touching others').
 //   GET    /_sink/records[?key_prefix=]   what was received, in order
 //   DELETE /_sink/records                 forget it
-//   PUT    /_sink/mode                    {"mode": "ok"|"fail"|"record-error", "failRatio"?: 0..1,
+//   PUT    /_sink/mode                    {"mode": "ok"|"fail"|"unauthorized"|"record-error", "failRatio"?: 0..1,
 //                                          "delayMs"?: n, "keyPrefix"?: "…"}
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
@@ -22,7 +23,7 @@ export interface SinkRecord {
 }
 
 export interface SinkMode {
-  mode: "ok" | "fail" | "record-error";
+  mode: "ok" | "fail" | "unauthorized" | "record-error";
   /** With "fail" or "record-error": the share of produce calls that fail (default 1). */
   failRatio?: number;
   delayMs?: number;
@@ -52,6 +53,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
 }
+
+const UNAUTHORIZED = { error_code: 40101, message: "Authentication failed: bad credentials" };
 
 function send(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
@@ -136,6 +139,7 @@ export async function startKafkaSink(options: {
     const mode = modeFor(batch[0]?.key);
     if (mode.delayMs) await new Promise((resolve) => setTimeout(resolve, mode.delayMs));
     if (rolls(mode, "fail")) return send(res, 503, { error_code: 503, message: "sink told to fail" });
+    if (mode.mode === "unauthorized") return send(res, 401, UNAUTHORIZED);
     const results = batch.map((record, index) =>
       rolls(modeFor(record.key), "record-error") ? undefined : keep(dialect, topicOf(index), record),
     );
@@ -198,6 +202,8 @@ export async function startKafkaSink(options: {
         return send(res, 200, { kind: "KafkaRestSink", dialects: ["v3", "v2", "upstash"] });
       // What the readiness probe asks: the cluster (v3), a topic (v2), the topics (Upstash).
       const cluster = CLUSTER_PATH.exec(path);
+      const probe = req.method === "GET" && (cluster || V2_PATH.test(path) || path === "/topics");
+      if (probe && modeFor(undefined).mode === "unauthorized") return send(res, 401, UNAUTHORIZED);
       if (req.method === "GET" && cluster) {
         const id = decodeURIComponent(cluster[1] ?? "");
         return id === clusterId

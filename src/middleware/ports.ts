@@ -14,6 +14,11 @@ import { afterResponsePublisher } from "./after-response";
 
 const relays = new WeakMap<Config, Coalescer<string>>();
 const leaves = new Coalescers<LeaveOutcome>();
+/**
+ * What a failed leave call could not deliver, per gate: it rides with the gate's next call from
+ * this isolate, so that a gate failing once keeps no slot taken and loses no event's quota.
+ */
+const undelivered = new Map<string, Required<Omit<LeaveOutcome, "tenantId">>>();
 
 /** How long a request's own publishing may run after its response. */
 const PUBLISH_BUDGET_MS = 10_000;
@@ -65,16 +70,26 @@ export function ports() {
         admit: (request) => call("admit", () => gate.admit(request) as Promise<AdmitVerdict>),
         // Slots end in the isolate's next leave call for the tenant: one in flight at a time.
         leave: (outcome) =>
-          leaves.for(name).add([outcome], (ended) =>
-            call("leave", () =>
-              gate.leave({
-                tenantId: outcome.tenantId,
-                released: ended.length,
-                events: ended.reduce((sum, one) => sum + one.events, 0),
-                now: Math.max(...ended.map((one) => one.now)),
-              }),
-            ),
-          ),
+          leaves.for(name).add([outcome], async (ended) => {
+            const carried = undelivered.get(name);
+            undelivered.delete(name);
+            const total = {
+              released: ended.length + (carried?.released ?? 0),
+              events: ended.reduce((sum, one) => sum + one.events, carried?.events ?? 0),
+              now: Math.max(...ended.map((one) => one.now), carried?.now ?? 0),
+            };
+            try {
+              await call("leave", () => gate.leave({ tenantId: outcome.tenantId, ...total }));
+            } catch (error) {
+              const since = undelivered.get(name);
+              undelivered.set(name, {
+                released: total.released + (since?.released ?? 0),
+                events: total.events + (since?.events ?? 0),
+                now: Math.max(total.now, since?.now ?? 0),
+              });
+              throw error;
+            }
+          }),
       };
       return port;
     };

@@ -40,6 +40,20 @@ describe("ready: GET /health/ready", () => {
     expect(body.checks.kafka?.status).toBe("down");
   });
 
+  it("reads credentials Kafka refuses (401) as Kafka down, and says degraded", async () => {
+    const { sinkUrl } = inject("stack");
+    const mode = (body: unknown) =>
+      fetch(`${sinkUrl}/_sink/mode`, { method: "PUT", body: JSON.stringify(body) }).then((r) => r.status);
+    expect(await mode({ mode: "unauthorized" })).toBe(200);
+    try {
+      const body = await expectStatus(await api().health.ready.$get(), 200);
+      expect(body.status).toBe("degraded");
+      expect(body.checks.kafka?.status).toBe("down");
+    } finally {
+      expect(await mode({ mode: "ok" })).toBe(200);
+    }
+  });
+
   it("says degraded while the oldest unpublished outbox message is older than the threshold", async () => {
     const tenant = await createTenant();
     const id = ulid();
