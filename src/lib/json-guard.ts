@@ -2,8 +2,9 @@
 // no nesting deeper than the limit (nothing downstream recurses past it), no NUL and no lone
 // surrogate in a string or key (PostgreSQL cannot store them), no number that JSON.parse would
 // change (out of the finite double range, a non-zero that underflows to 0, an integer a double
-// cannot hold digit for digit), no duplicate key (JSON.parse would keep one silently) and no `__proto__` key (an object spread
-// or copy drops it). One pass, iterative: a hostile depth costs a counter, not the stack.
+// cannot hold digit for digit), no duplicate key (JSON.parse would keep one silently) and no
+// `__proto__` key (an object spread or copy drops it). One pass, iterative: a hostile depth costs
+// a counter, not the stack.
 
 export const MAX_JSON_DEPTH = 128;
 

@@ -81,12 +81,8 @@ export function ports() {
             try {
               await call("leave", () => gate.leave({ tenantId: outcome.tenantId, ...total }));
             } catch (error) {
-              const since = undelivered.get(name);
-              undelivered.set(name, {
-                released: total.released + (since?.released ?? 0),
-                events: total.events + (since?.events ?? 0),
-                now: Math.max(total.now, since?.now ?? 0),
-              });
+              // The coalescer runs one call per gate at a time: nothing was carried meanwhile.
+              undelivered.set(name, total);
               throw error;
             }
           }),
