@@ -9,12 +9,19 @@ const ROUTES = join(ROOT, "src/routes");
 /** Not operations: every resource's index.ts and schemas.ts, what routes share (the files directly in src/routes). */
 const MOUNTING = new Set(["index.ts", "schemas.ts"]);
 const SHARED = new Set(["health/probes.ts"]);
+/** The GraphQL schema and its resolvers: what the GraphQL operations (execute, graphiql) share. */
+const SHARED_DIRS = ["graphql/schema/"];
 
 function operationFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return operationFiles(path);
-    const shared = dir === ROUTES || MOUNTING.has(entry.name) || SHARED.has(relative(ROUTES, path));
+    const inRoutes = relative(ROUTES, path);
+    const shared =
+      dir === ROUTES ||
+      MOUNTING.has(entry.name) ||
+      SHARED.has(inRoutes) ||
+      SHARED_DIRS.some((shared) => inRoutes.startsWith(shared));
     return entry.name.endsWith(".ts") && !shared ? [path] : [];
   });
 }

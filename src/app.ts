@@ -18,6 +18,9 @@ import { authRoutes } from "./routes/auth";
 import { registerOpenApiDocument } from "./routes/docs/openapi";
 import { registerReference } from "./routes/docs/reference";
 import { eventRoutes } from "./routes/events";
+import { graphqlRoutes } from "./routes/graphql";
+import { eventsToCreate } from "./routes/graphql/execute";
+import { graphiqlServed } from "./routes/graphql/graphiql";
 import { groupRoutes } from "./routes/groups";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
@@ -41,7 +44,10 @@ const PUBLIC_ROUTES = [
 /** Rate-limit rules of single routes (the tiers apply everywhere else); `/health/*` is never limited. */
 const ROUTE_RULES: Record<string, RouteRule> = {
   "POST /api/v1/auth/token": { limit: 20, perIp: true },
-  "POST /api/v1/events": { quota: true },
+  "POST /api/v1/events": { events: () => 1 },
+  // GraphQL: one request counts once, whatever it asks; its create_event fields meet the quota.
+  "POST /api/v1/graphql": { events: eventsToCreate },
+  "POST /api/v1/graphql/query": { events: eventsToCreate },
   // Scrapers arrive without a principal: a per-IP limit of their own instead of the anonymous tier.
   "GET /metrics": { limit: 120, perIp: true },
   // The documents: a browser loading /docs asks for five files; a per-IP limit of their own.
@@ -63,7 +69,8 @@ const api = createRouter()
   .route("/", eventRoutes)
   .route("/", groupRoutes)
   .route("/", usageRoutes)
-  .route("/", metricsRoutes);
+  .route("/", metricsRoutes)
+  .route("/", graphqlRoutes);
 
 export type Api = typeof api;
 
@@ -90,7 +97,8 @@ export function createApp() {
   app.use(bodySizeLimit());
   app.use(requestBudget());
   app.use(ports());
-  app.use(authenticate({ public: PUBLIC_ROUTES }));
+  // GraphiQL's page (outside production) is served without credentials; its queries need them.
+  app.use(authenticate({ public: PUBLIC_ROUTES, publicWhen: graphiqlServed }));
   app.use(
     admission({
       rules: ROUTE_RULES,

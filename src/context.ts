@@ -41,6 +41,10 @@ export interface Variables {
   metrics: MetricsBatch;
   /** The rate limit that applied to this request (for headers and GET /usage). */
   rateLimit: RateLimitInfo;
+  /** Events this request created (they count against the tenant's monthly quota). */
+  eventsCreated: number | undefined;
+  /** A page's own Content-Security-Policy instead of the API's (GraphiQL). */
+  pagePolicy: string | undefined;
   /** The authenticated caller; absent on public routes. */
   principal: Principal;
   /** Set by authentication; null in logs until then. */

@@ -82,6 +82,8 @@ export const ConfigSchema = z
     /** Bearer token a Prometheus scraper may use on GET /metrics instead of admin credentials. */
     METRICS_TOKEN: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
     ENVIRONMENT: z.enum(["development", "test", "production"]).default("production"),
+    /** GraphQL introspection in production (always on elsewhere). */
+    GRAPHQL_INTROSPECTION: z.enum(["on", "off"]).default("off"),
     /** OTLP/HTTP collector; traces go to `<endpoint>/v1/traces` as JSON. Unset: no export. */
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
     /** The full traces URL, when it is not `<OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces`. */

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import * as schema from "../src/db/schema";
 import { artifact, createReceiver, createTenant, type TenantFixture, withDb } from "./fixtures";
-import { BASE, sendToApp } from "./helpers";
+import { BASE, errorOf, sendToApp } from "./helpers";
 
 type Schema = { $ref?: string; properties?: Record<string, Schema>; type?: unknown };
 type Parameter = { in: string; name: string };
@@ -97,10 +97,11 @@ async function expectSane(response: Response, what: string): Promise<unknown> {
   expect(response.status, `${what} → ${response.status} ${text.slice(0, 300)}`).toBeLessThan(500);
   const json = response.headers.get("content-type")?.startsWith("application/json");
   if (response.status < 400) return text && json ? JSON.parse(text) : text;
-  const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown; request_id?: unknown } };
-  expect(typeof body.error?.code, what).toBe("string");
-  expect(typeof body.error?.message, what).toBe("string");
-  expect(body.error?.request_id, what).toBe(response.headers.get("x-request-id"));
+  const body: unknown = JSON.parse(text);
+  const error = errorOf(body);
+  expect(typeof error?.code, what).toBe("string");
+  expect(typeof error?.message, what).toBe("string");
+  expect(error?.request_id, what).toBe(response.headers.get("x-request-id"));
   return body;
 }
 

@@ -45,15 +45,38 @@ export interface ErrorBody {
   error: { code: string; message: string; request_id: string; details?: { path: string; message: string }[] };
 }
 
-/** Asserts the API.md error envelope, with the request id of the response header, and returns it. */
+interface GraphqlErrorBody {
+  errors: {
+    message: string;
+    extensions?: { code?: string; request_id?: string; details?: ErrorBody["error"]["details"] };
+  }[];
+}
+
+/**
+ * The error of a body in the API.md envelope, or in GraphQL's shape (the GraphQL paths answer every
+ * refusal so, API.md "GraphQL"): its first error's code, message, request id and details.
+ */
+export function errorOf(body: unknown): Partial<ErrorBody["error"]> | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  if ("errors" in body && Array.isArray(body.errors)) {
+    const [first] = (body as GraphqlErrorBody).errors;
+    const { code, request_id, details } = first?.extensions ?? {};
+    return { code, message: first?.message, request_id, ...(details ? { details } : {}) } as Partial<
+      ErrorBody["error"]
+    >;
+  }
+  return (body as Partial<ErrorBody>).error;
+}
+
+/** Asserts the API.md error envelope (GraphQL's on its paths), with the header's request id, and returns it. */
 export async function expectError(
   response: { status: number; headers: Headers; json(): Promise<unknown> },
   status: number,
   code: string,
 ): Promise<ErrorBody["error"]> {
-  const body = (await response.json()) as ErrorBody;
-  expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
-  expect(body.error.message).toEqual(expect.any(String));
-  expect(body.error.request_id).toBe(response.headers.get("x-request-id"));
-  return body.error;
+  const error = errorOf(await response.json());
+  expect({ status: response.status, code: error?.code }).toEqual({ status, code });
+  expect(error?.message).toEqual(expect.any(String));
+  expect(error?.request_id).toBe(response.headers.get("x-request-id"));
+  return error as ErrorBody["error"];
 }

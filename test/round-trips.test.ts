@@ -133,6 +133,27 @@ describe("round trips on the critical path", () => {
     expect(roundTrips(response)).toEqual({ db: 1, gate: 1 });
   });
 
+  it("GraphQL: create_event and a page of events cost what their REST routes cost", async () => {
+    const graphql = (query: string, variables: Record<string, unknown>, headers: Record<string, string>) =>
+      call("/api/v1/graphql", json({ query, variables }, headers));
+    const create = await warm(200, () =>
+      graphql(
+        "mutation ($e: CreateEventInput!) { create_event(event: $e) }",
+        { e: event(receiverId) },
+        tenant.writer.headers,
+      ),
+    );
+    expect(roundTrips(create)).toEqual({ db: 1, gate: 1 });
+    const page = await warm(200, () =>
+      graphql(
+        "query ($r: ID) { eventsConnection(filter: {event_receiver_id: $r}, first: 50) { edges { node { id } } } }",
+        { r: receiverId },
+        tenant.reader.headers,
+      ),
+    );
+    expect(roundTrips(page)).toEqual({ db: 1, gate: 1 });
+  });
+
   it("a refused request costs no database round trip", async () => {
     const response = await warm(400, () =>
       call("/api/v1/events", json({ ...event(receiverId), payload: { size: "x" } }, tenant.writer.headers)),

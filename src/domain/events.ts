@@ -181,6 +181,7 @@ export async function getEvent(ctx: ServiceContext, id: string): Promise<EventRo
 }
 
 export interface EventFilter {
+  id?: string | undefined;
   event_receiver_id?: string | undefined;
   name?: string | undefined;
   version?: string | undefined;
@@ -201,6 +202,7 @@ export function listEvents(
   page: { limit: number; after?: string | undefined },
 ) {
   return tenantPage(ctx.db, events, ctx.tenantId, page, [
+    eqIfGiven(events.id, filter.id),
     eqIfGiven(events.eventReceiverId, filter.event_receiver_id),
     eqIfGiven(events.name, filter.name),
     eqIfGiven(events.version, filter.version),

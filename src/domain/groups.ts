@@ -119,6 +119,7 @@ export async function getGroup(ctx: ServiceContext, id: string): Promise<GroupRo
 }
 
 export interface GroupFilter {
+  id?: string | undefined;
   name?: string | undefined;
   type?: string | undefined;
   version?: string | undefined;
@@ -137,6 +138,7 @@ export function listGroups(ctx: ServiceContext, filter: GroupFilter, page: Page)
     .where(
       and(
         eq(receiverGroups.tenantId, ctx.tenantId),
+        eqIfGiven(receiverGroups.id, filter.id),
         eqIfGiven(receiverGroups.name, filter.name),
         eqIfGiven(receiverGroups.type, filter.type),
         eqIfGiven(receiverGroups.version, filter.version),

@@ -1,5 +1,5 @@
 // Event receivers: typed destinations whose JSON Schema every event payload must satisfy.
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { ulid } from "ulidx";
 import { eqIfGiven } from "../db/filters";
 import { tenantPage } from "../db/pages";
@@ -67,6 +67,7 @@ export async function getReceiver(ctx: ServiceContext, id: string): Promise<Rece
 }
 
 export interface ReceiverFilter {
+  id?: string | undefined;
   name?: string | undefined;
   type?: string | undefined;
   version?: string | undefined;
@@ -78,10 +79,20 @@ export function listReceivers(
   page: { limit: number; after?: string | undefined },
 ) {
   return tenantPage(ctx.db, eventReceivers, ctx.tenantId, page, [
+    eqIfGiven(eventReceivers.id, filter.id),
     eqIfGiven(eventReceivers.name, filter.name),
     eqIfGiven(eventReceivers.type, filter.type),
     eqIfGiven(eventReceivers.version, filter.version),
   ]);
+}
+
+/** The tenant's receivers of these ids, in one query (ids of other tenants find nothing). */
+export function receiversByIds(ctx: ServiceContext, ids: string[]): Promise<ReceiverRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return ctx.db
+    .select()
+    .from(eventReceivers)
+    .where(and(eq(eventReceivers.tenantId, ctx.tenantId), inArray(eventReceivers.id, ids)));
 }
 
 /** Only the description may change: name, type, version and schema are the receiver's identity. */

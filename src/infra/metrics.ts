@@ -23,6 +23,10 @@ export const FAMILIES = {
     help: "Switches of the rate limiter between Redis and the TenantGate (to=gate|redis).",
   },
   xzepr_events_ingested_total: { type: "counter", help: "Events accepted." },
+  xzepr_graphql_complexity_violations_total: {
+    type: "counter",
+    help: "GraphQL documents refused before execution, by guard (depth, cost, aliases, tokens, directives, batch).",
+  },
   xzepr_group_completions_total: { type: "counter", help: "Group completions recorded." },
   xzepr_outbox_published_total: { type: "counter", help: "Outbox messages the broker acknowledged." },
   xzepr_outbox_failed_total: { type: "counter", help: "Failed publish attempts of outbox messages." },

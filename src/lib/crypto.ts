@@ -10,6 +10,12 @@ export async function sha256Hex(input: string | Uint8Array<ArrayBuffer>): Promis
   return toHex(await crypto.subtle.digest("SHA-256", data));
 }
 
+/** SHA-256 as base64, the form of a Content-Security-Policy source hash. */
+export async function sha256Base64(input: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(input)));
+  return btoa(String.fromCharCode(...digest));
+}
+
 export function randomHex(bytes: number): string {
   return toHex(crypto.getRandomValues(new Uint8Array(bytes)));
 }

@@ -25,8 +25,8 @@ export interface RouteRule {
   perIp?: boolean;
   /** Units one request uses of the window (writes dearer than reads). */
   cost?: number;
-  /** The route creates events: the monthly quota applies. */
-  quota?: boolean;
+  /** How many events the request may create: the monthly quota applies to them. */
+  events?: (c: Context<AppEnv>) => number | Promise<number>;
 }
 
 function clientIp(c: Context<AppEnv>): string {
@@ -123,7 +123,8 @@ export function admission(options: {
     const who = principal && !rule.perIp ? `principal:${principal.id}` : `ip:${ip}`;
     const limiting = config.RATE_LIMITS === "enforce";
     const redis = limiting ? redisTarget(config) : undefined;
-    const quotaLimit = rule.quota ? settings.event_quota_per_month : undefined;
+    const events = principal && rule.events ? await rule.events(c) : 0;
+    const quotaLimit = events > 0 ? settings.event_quota_per_month : undefined;
     const admit: AdmitRequest = {
       now,
       ...(limiting
@@ -138,7 +139,7 @@ export function admission(options: {
           }
         : {}),
       ...(redis ? { redis } : {}),
-      ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: 1 } } : {}),
+      ...(quotaLimit !== undefined ? { quota: { limit: quotaLimit, cost: events } } : {}),
       ...(principal ? { maxInFlight: settings.max_in_flight ?? config.MAX_IN_FLIGHT } : {}),
     };
     // A request refused for its permission or a deny list is not admitted (nothing is counted),
@@ -179,11 +180,11 @@ export function admission(options: {
       if (state)
         for (const [name, value] of Object.entries(limitHeaders(state))) c.res.headers.set(name, value);
       if (principal) {
-        // Release the in-flight slot, and count the event if one was created.
-        const events = rule.quota && c.res.status === 201 ? 1 : 0;
+        // Release the in-flight slot, and count the events created (a replay created none).
+        const created = c.get("eventsCreated") ?? 0;
         const gate = c.get("gates")(principal.tenantId);
         c.get("after").run("tenant gate leave", () =>
-          gate.leave({ events, now: c.get("clock").now().getTime(), tenantId: principal.tenantId }),
+          gate.leave({ events: created, now: c.get("clock").now().getTime(), tenantId: principal.tenantId }),
         );
       }
     }

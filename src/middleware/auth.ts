@@ -26,22 +26,22 @@ export function refuse(c: Context<AppEnv>, failure: AuthFailure): ApiError {
   return unauthenticated(failure.presented);
 }
 
-/**
- * Resolves the caller for every route except the public ones, named here by method and template.
- * Credentials are checked in the isolate; the subject's status is the gate's, in admission's one
- * call.
- */
 /** What resolving a credential and asking the gate need: the request's config, database, time and gates. */
 export function authDeps(c: Context<AppEnv>): AuthDeps {
   const now = Math.floor(c.get("clock").now().getTime() / 1000);
   return { config: c.get("config"), db: c.get("db"), now, gates: c.get("gates") };
 }
 
-export function authenticate(options: { public: string[] }) {
+/**
+ * Resolves the caller for every route except the public ones, named here by method and template
+ * (or, for a page a route serves without credentials, by `publicWhen`). Credentials are checked in
+ * the isolate; the subject's status is the gate's, in admission's one call.
+ */
+export function authenticate(options: { public: string[]; publicWhen?: (c: Context<AppEnv>) => boolean }) {
   const open = new Set(options.public);
   return createMiddleware<AppEnv>(async (c, next) => {
     const route = c.get("route");
-    if (open.has(route) || open.has(`${c.req.method} ${route}`)) return next();
+    if (open.has(route) || open.has(`${c.req.method} ${route}`) || options.publicWhen?.(c)) return next();
     const deps = authDeps(c);
     try {
       const principal = await resolvePrincipal(deps, {

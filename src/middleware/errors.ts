@@ -1,9 +1,24 @@
-// One envelope, one handler (API.md "Envelope"): every error leaves through here.
+// One envelope, one handler (API.md "Envelope"): every error leaves through here, in GraphQL's
+// error shape on the GraphQL paths (API.md "GraphQL").
 import type { Context } from "hono";
 import type { AppEnv } from "../context";
 import { ApiError, ConfigError, describeError, toApiError } from "../lib/errors";
+import { graphqlErrorBody, graphqlMediaType, isGraphqlPath } from "../lib/graphql-errors";
 
 function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
+  if (isGraphqlPath(c.req.path)) {
+    // GraphQL's clients read GraphQL's error shape, whatever step refused the request.
+    const body = graphqlErrorBody({
+      code: error.code,
+      message: error.message,
+      requestId: c.get("requestId"),
+      details: error.options.details,
+    });
+    return c.body(JSON.stringify(body), error.status, {
+      ...error.options.headers,
+      "Content-Type": graphqlMediaType(c.req.header("accept")),
+    });
+  }
   const body = {
     error: {
       code: error.code,

@@ -35,7 +35,11 @@ const forDocs = secureHeaders({
 const isDocs = (path: string) => path === "/docs" || path.startsWith("/docs/");
 
 export function securityHeaders() {
-  return createMiddleware<AppEnv>((c, next) => (isDocs(c.req.path) ? forDocs : strict)(c, next));
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await (isDocs(c.req.path) ? forDocs : strict)(c, next);
+    const page = c.get("pagePolicy");
+    if (page) c.res.headers.set("Content-Security-Policy", page);
+  });
 }
 
 export function cors() {

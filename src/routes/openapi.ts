@@ -21,6 +21,7 @@ const errorDescriptions: Record<number, { description: string; codes: ErrorCode[
   403: { description: "Authenticated, but not allowed", codes: ["FORBIDDEN"] },
   404: { description: "No such resource in this tenant", codes: ["NOT_FOUND"] },
   405: { description: "Method not allowed on this path", codes: ["METHOD_NOT_ALLOWED"] },
+  406: { description: "No media type the client accepts (GraphQL)", codes: ["NOT_ACCEPTABLE"] },
   409: { description: "Conflict", codes: ["CONFLICT"] },
   412: { description: "If-Match did not match", codes: ["PRECONDITION_FAILED"] },
   413: { description: "Body or payload too large", codes: ["PAYLOAD_TOO_LARGE"] },
@@ -48,18 +49,22 @@ type ErrorResponse = { description: string; content: { "application/json": { sch
 export function errorResponses<const S extends number[]>(
   ...statuses: S
 ): Record<S[number] | (typeof PIPELINE_STATUSES)[number], ErrorResponse> {
+  return describedErrors(statuses, { "application/json": { schema: ErrorSchema } });
+}
+
+/** Error responses with the given content (GraphQL's error shape on the GraphQL paths). */
+export function describedErrors<const S extends number[], C>(
+  statuses: S,
+  content: C,
+): Record<S[number] | (typeof PIPELINE_STATUSES)[number], { description: string; content: C }> {
   const all = [...new Set([...statuses, ...PIPELINE_STATUSES])].sort();
   return Object.fromEntries(
     all.map((status) => {
       const known = errorDescriptions[status];
       if (!known) throw new Error(`no description for error status ${status}`);
-      const response: ErrorResponse = {
-        description: `${known.description} (${known.codes.join(", ")})`,
-        content: { "application/json": { schema: ErrorSchema } },
-      };
-      return [status, response];
+      return [status, { description: `${known.description} (${known.codes.join(", ")})`, content }];
     }),
-  ) as Record<S[number] | (typeof PIPELINE_STATUSES)[number], ErrorResponse>;
+  ) as Record<S[number] | (typeof PIPELINE_STATUSES)[number], { description: string; content: C }>;
 }
 
 /**

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context";
 import { outboxKey } from "../../domain/cloud-events";
-import { createEvent, type EventRow, eventView } from "../../domain/events";
+import { createEvent, type EventRow, eventView, type NewEvent } from "../../domain/events";
 import { storeResponse } from "../../domain/idempotency";
 import { rawMember } from "../../lib/json-span";
 import { formatTraceparent } from "../../lib/trace";
@@ -38,12 +40,31 @@ const route = protectedRoute("events:write", {
   },
 });
 
-export const createEventEndpoint = createRouter().openapi(route, async (c) => {
+/**
+ * Records an event as every route that creates one does (REST here, GraphQL's `create_event`):
+ * stored with its outbox message and completions, counted, its key's relay woken, and counted
+ * against the tenant's quota when the request ends. `alsoWrite` joins the same round trip.
+ */
+export async function ingest(
+  c: Context<AppEnv>,
+  input: NewEvent,
+  payloadBytes: number,
+  alsoWrite?: (event: EventRow) => Promise<BatchItem<"pg">[]>,
+): Promise<EventRow> {
   const ctx = {
     ...serviceContext(c),
     requestId: c.get("requestId"),
     traceparent: formatTraceparent(c.get("trace")),
   };
+  const { event, completions } = await createEvent(ctx, input, payloadBytes, alsoWrite);
+  c.set("eventsCreated", (c.get("eventsCreated") ?? 0) + 1);
+  c.get("metrics").inc("xzepr_events_ingested_total");
+  if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
+  c.get("publisher").publish([outboxKey(event.tenantId, event.eventReceiverId)]);
+  return event;
+}
+
+export const createEventEndpoint = createRouter().openapi(route, async (c) => {
   const payloadText = rawMember(await c.req.text(), "payload") ?? "";
   const payloadBytes = new TextEncoder().encode(payloadText).length;
   // The response is known before the write, so an Idempotency-Key's stored response goes in the
@@ -54,14 +75,11 @@ export const createEventEndpoint = createRouter().openapi(route, async (c) => {
   };
   let response: Awaited<ReturnType<typeof created>> | undefined;
   const claimed = c.get("idempotencyKey");
-  const { event, completions } = await createEvent(ctx, c.req.valid("json"), payloadBytes, async (row) => {
+  await ingest(c, c.req.valid("json"), payloadBytes, async (row) => {
     response = await created(row);
     return claimed ? [storeResponse(claimed.scope, await storedResponse(response))] : [];
   });
   if (claimed) claimed.stored = true;
-  c.get("metrics").inc("xzepr_events_ingested_total");
-  if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
-  c.get("publisher").publish([outboxKey(event.tenantId, event.eventReceiverId)]);
   if (!response) throw new Error("createEvent returned without making the response");
   return response;
 });

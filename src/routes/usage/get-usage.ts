@@ -1,4 +1,6 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../../context";
 import { settingsFor } from "../../domain/tenant-settings";
 import { callGate, gateFor } from "../../infra/gate";
 import { createRouter, errorResponses, protectedRoute } from "../openapi";
@@ -38,7 +40,8 @@ const route = protectedRoute("usage:read", {
   },
 });
 
-export const getUsageEndpoint = createRouter().openapi(route, async (c) => {
+/** The tenant's quota and requests in flight, and this request's rate limit (REST and GraphQL). */
+export async function tenantUsage(c: Context<AppEnv>) {
   const { tenantId } = c.get("principal");
   const now = Date.now();
   const [usage, settings] = await Promise.all([
@@ -46,18 +49,17 @@ export const getUsageEndpoint = createRouter().openapi(route, async (c) => {
     settingsFor(c.get("db"), tenantId, now),
   ]);
   const rateLimit = c.get("rateLimit");
-  return c.json(
-    {
-      data: {
-        quota: {
-          limit: settings.event_quota_per_month ?? null,
-          used: usage.used,
-          period_end: new Date(usage.periodEnd).toISOString(),
-        },
-        in_flight: usage.inFlight,
-        rate_limit: rateLimit ? { ...rateLimit, reset: Math.ceil(rateLimit.reset / 1000) } : null,
-      },
+  return {
+    quota: {
+      limit: settings.event_quota_per_month ?? null,
+      used: usage.used,
+      period_end: new Date(usage.periodEnd).toISOString(),
     },
-    200,
-  );
-});
+    in_flight: usage.inFlight,
+    rate_limit: rateLimit ? { ...rateLimit, reset: Math.ceil(rateLimit.reset / 1000) } : null,
+  };
+}
+
+export const getUsageEndpoint = createRouter().openapi(route, async (c) =>
+  c.json({ data: await tenantUsage(c) }, 200),
+);
