@@ -173,7 +173,6 @@ async function runProfiles(
     console.error(`[bench] profile ${name}`);
     results.push(
       await PROFILES[name]({
-        workerPid: server.pid,
         url: server.url,
         request: ingest.request(context),
         rate,

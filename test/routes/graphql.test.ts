@@ -180,17 +180,30 @@ describe("execute: EPR's queries and mutations, as EPR's client sends them", () 
     const times = byId.body.data as { events_by_id: { created_at: string }[] };
     expect(times.events_by_id[0]?.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
-    const lists = await gql(
+    // EPR's client's search template, for receivers and groups.
+    const receivers = await gql(
       tenant.reader.headers,
-      `query ($r: FindEventReceiverInput!, $g: FindEventReceiverGroupInput!){
-        event_receivers(event_receiver: $r) {id}
-        event_receiver_groups(event_receiver_group: $g) {id}
-      }`,
-      { r: { name, type: "foobar.test" }, g: { name } },
+      "query ($obj: FindEventReceiverInput!){event_receivers(event_receiver: $obj) {id,name,type,version,description}}",
+      { obj: { name, type: "foobar.test", version: "1.0.0" } },
     );
-    expect(lists.body.data).toEqual({
-      event_receivers: [{ id: created }],
-      event_receiver_groups: [{ id: groupId }],
+    expect(receivers.body.data).toEqual({
+      event_receivers: [
+        {
+          id: created,
+          name,
+          type: "foobar.test",
+          version: "1.0.0",
+          description: "foobar is the description",
+        },
+      ],
+    });
+    const groups = await gql(
+      tenant.reader.headers,
+      "query ($obj: FindEventReceiverGroupInput!){event_receiver_groups(event_receiver_group: $obj) {id,name,type,version,description}}",
+      { obj: { name, version: "1" } },
+    );
+    expect(groups.body.data).toEqual({
+      event_receiver_groups: [{ id: groupId, name, type: "release", version: "1", description: "" }],
     });
   });
 
