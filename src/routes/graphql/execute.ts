@@ -19,7 +19,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../../context";
 import { ApiError, describeError, type ErrorCode, toApiError } from "../../lib/errors";
-import { GRAPHQL_PATHS, graphqlErrorBody, graphqlMediaType } from "../../lib/graphql-errors";
+import { GRAPHQL_PATHS } from "../../lib/graphql-errors";
 import { serviceContext } from "../http";
 import { describedErrors, SECURITY } from "../openapi";
 import { graphiqlPage, graphiqlPolicy, graphiqlServed } from "./graphiql";
@@ -93,13 +93,26 @@ export function countViolation(c: Context<AppEnv>, rule: GuardRule): void {
 const refuseBatches = createMiddleware<AppEnv>(async (c, next) => {
   if (!(await c.req.text()).trimStart().startsWith("[")) return next();
   countViolation(c, "batch");
-  const body = graphqlErrorBody({
-    code: GUARD_CODES.batch,
-    message: "Batched operations are not supported: send one operation per request.",
-    requestId: c.get("requestId"),
-  });
-  return c.body(JSON.stringify(body), 400, { "Content-Type": graphqlMediaType(c.req.header("accept")) });
+  throw new ApiError(
+    400,
+    GUARD_CODES.batch,
+    "Batched operations are not supported: send one operation per request.",
+  );
 });
+
+/**
+ * The request's document, parsed once: admission reads it (the events it may create) before
+ * graphql-http does; a document that does not parse throws each time.
+ */
+const parsed = new WeakMap<Context<AppEnv>, { query: string; document: DocumentNode }>();
+
+function parseOnce(c: Context<AppEnv>, query: string): DocumentNode {
+  const known = parsed.get(c);
+  if (known?.query === query) return known.document;
+  const document = parse(query, { maxTokens: LIMITS.tokens });
+  parsed.set(c, { query, document });
+  return document;
+}
 
 function routesAt<const P extends string>(path: P, suffix: string) {
   const post = createRoute({
@@ -172,7 +185,7 @@ export async function eventsToCreate(c: Context<AppEnv>): Promise<number> {
       operationName?: unknown;
     };
     if (typeof body?.query !== "string") return 0;
-    const document = parse(body.query, { maxTokens: LIMITS.tokens });
+    const document = parseOnce(c, body.query);
     const name = typeof body.operationName === "string" ? body.operationName : undefined;
     const operation = getOperationAST(document, name);
     return operation?.operation === "mutation" ? countCreates(document, operation.selectionSet) : 0;
@@ -224,7 +237,7 @@ function handlerFor(c: Context<AppEnv>, state: { retry: boolean }) {
     onSubscribe: (_request, params): OperationArgs<GraphqlContext> | readonly GraphQLError[] => {
       let document: DocumentNode;
       try {
-        document = parse(params.query, { maxTokens: LIMITS.tokens });
+        document = parseOnce(c, params.query);
       } catch (error) {
         const message = error instanceof Error ? error.message : "The document does not parse.";
         const tokens = /tokens/.test(message);
@@ -251,6 +264,7 @@ function handlerFor(c: Context<AppEnv>, state: { retry: boolean }) {
   });
 }
 
+/** The refusals graphql-http writes itself, without a code or request id (406: without a body). */
 const OWN_REFUSALS: Record<number, { code: ErrorCode; message: string }> = {
   405: { code: "METHOD_NOT_ALLOWED", message: "A mutation cannot be sent with GET; use POST." },
   406: {
@@ -274,11 +288,11 @@ async function serve(c: Context<AppEnv>, body: Record<string, unknown> | null): 
   });
   const headers = new Headers(init.headers);
   const refusal = OWN_REFUSALS[init.status];
+  // Answered by the app's error handler, as every refusal on these paths is.
   if (refusal) {
-    // graphql-http writes these itself, without a code or request id (406: without a body).
-    const body = graphqlErrorBody({ ...refusal, requestId: c.get("requestId") });
-    headers.set("Content-Type", graphqlMediaType(c.req.header("accept")));
-    return new Response(JSON.stringify(body), { status: init.status, headers });
+    throw new ApiError(init.status as 405 | 406, refusal.code, refusal.message, {
+      headers: Object.fromEntries(headers),
+    });
   }
   let status = init.status;
   if (state.retry) {

@@ -31,14 +31,14 @@ export const introspectionAllowed = (config: Pick<Config, "ENVIRONMENT" | "GRAPH
 
 export type GuardRule = "depth" | "cost" | "aliases" | "tokens" | "directives" | "batch";
 
-export const GUARD_CODES: Record<GuardRule, string> = {
+export const GUARD_CODES = {
   depth: "DEPTH_LIMIT_EXCEEDED",
   cost: "COST_LIMIT_EXCEEDED",
   aliases: "ALIAS_LIMIT_EXCEEDED",
   tokens: "TOKEN_LIMIT_EXCEEDED",
   directives: "DIRECTIVE_LIMIT_EXCEEDED",
   batch: "BATCH_NOT_SUPPORTED",
-};
+} as const satisfies Record<GuardRule, string>;
 
 /**
  * What a query costs: the objects it may return. A list weighs its page size (`first`, the most an
