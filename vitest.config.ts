@@ -25,6 +25,8 @@ export default defineConfig({
                 KAFKA_RETRY_BASE_MS: "10",
                 // Tests leave messages of failing tenants behind; readiness tests set their own.
                 OUTBOX_LAG_DEGRADED_SECONDS: "3600",
+                // Webhook retries a hundred times sooner: 50 ms, 300 ms, 1.2 s, …
+                WEBHOOK_BACKOFF_SCALE: "0.01",
                 // test/fuzz.test.ts: replay a failing run's seed.
                 FUZZ_SEED: process.env.FUZZ_SEED ?? "",
                 ...inject("stack").bindings,

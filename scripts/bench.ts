@@ -32,13 +32,15 @@ import { PROFILES, type ProfileName, type ProfileResult, printProfiles } from ".
 import { roundTripTable } from "./lib/bench-round-trips";
 import { type BenchContext, type Scenario, scenarios, seed, type Target } from "./lib/bench-scenarios";
 import { type Measured, median, medianOf, signed } from "./lib/bench-stats";
+import { deliveryRate, seedHookedTenant } from "./lib/bench-webhooks";
 import { withDatabase } from "./lib/database";
 import { startDevServer, startWrangler } from "./lib/dev-server";
 import { checkRttMs } from "./lib/distance";
 import { freePort } from "./lib/ports";
 import { ensureRedisServer, startRedisServer } from "./lib/redis-server";
-import { localSecrets, mintToken, signingConfig } from "./lib/secrets";
+import { type LocalSecrets, localSecrets, mintToken, signingConfig } from "./lib/secrets";
 import { startUpstashBridge } from "./lib/upstash-bridge";
+import { startWebhookReceiver, type WebhookReceiver } from "./lib/webhook-receiver";
 
 const { values } = parseArgs({
   options: {
@@ -155,10 +157,30 @@ function printThroughput(results: Measured[]) {
 
 type Server = Awaited<ReturnType<typeof startDevServer>>;
 
+/** Deliveries queued at once to measure the delivery job's rate. */
+const WEBHOOK_BACKLOG = 2_000;
+
+// Limits high enough never to refuse the load: the bench measures the cost of the step.
+const UNLIMITED = { rate_limits: { anonymous: 1e9, authenticated: 1e9, admin: 1e9 } };
+
 /** The data the scenarios need, seeded through the API with the dev tenant's admin key. */
-async function contextOf(server: Server): Promise<BenchContext> {
+async function contextOf(server: Server, secrets: LocalSecrets, receiver: WebhookReceiver) {
   const apiKey = server.credentials.apiKey;
-  return { url: server.url, apiKey, token: server.accessToken, ...(await seed(server.url, apiKey)) };
+  const hooked = await seedHookedTenant({
+    url: server.url,
+    databaseUrl: server.stack.databaseUrl,
+    secrets,
+    receiver,
+    settings: UNLIMITED,
+  });
+  const context: BenchContext = {
+    url: server.url,
+    apiKey,
+    token: server.accessToken,
+    ...(await seed(server.url, apiKey)),
+    hooked,
+  };
+  return { context, hooked };
 }
 
 /** The chosen load profiles on the ingest scenario, one after the other, printed as a table. */
@@ -187,6 +209,7 @@ async function runProfiles(
 
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), "xzepr-bench-"));
+  const receiver = await startWebhookReceiver({ port: await freePort() });
   const server = await startDevServer({
     dataDir,
     port: await freePort(),
@@ -196,20 +219,19 @@ async function main() {
     sinkPort: await freePort(),
     rttMs: startRttMs,
     tenantSlug: "bench",
-    vars: { LOG_LEVEL: "error" },
+    vars: { LOG_LEVEL: "error", WEBHOOK_ALLOWED_HOSTS: receiver.host },
     wranglerOutput: "ignore",
     devtools: false,
     log: (message) => console.error(`[bench] ${message}`),
   });
-  const stoppers: (() => Promise<void>)[] = [];
+  const stoppers: (() => Promise<void>)[] = [() => receiver.close()];
   try {
-    // Limits high enough never to refuse the load: the bench measures the cost of the step.
-    const unlimited = { rate_limits: { anonymous: 1e9, authenticated: 1e9, admin: 1e9 } };
     await withDatabase(server.stack.databaseUrl, (db) =>
-      db.update(tenants).set({ settings: unlimited }).where(eq(tenants.id, server.credentials.tenantId)),
+      db.update(tenants).set({ settings: UNLIMITED }).where(eq(tenants.id, server.credentials.tenantId)),
     );
+    const secrets = await localSecrets(join(dataDir, "secrets.json"));
     if (smoke) {
-      const context = await contextOf(server);
+      const { context } = await contextOf(server, secrets, receiver);
       const results = await runProfiles(server, context, {
         seconds: { baseline: 5, step: 2, spike: 3, soak: 4, recovery: 2 },
         maxSteps: 3,
@@ -235,7 +257,7 @@ async function main() {
     );
     stoppers.push(() => onRedis.stop());
     const targets: Record<Target, LoadTarget> = { main: server, off, redis: onRedis };
-    const context = await contextOf(server);
+    const { context, hooked } = await contextOf(server, secrets, receiver);
     // One request each first: a scenario the Worker refuses is reported with its answer.
     for (const scenario of chosenScenarios) {
       const answer = await probe(targets[scenario.target ?? "main"], scenario, context);
@@ -259,6 +281,19 @@ async function main() {
     const results = chosenScenarios.map((scenario) => medianOf(runs.get(scenario.name) ?? []));
     printThroughput(results);
     const baseline = results[0] as Measured;
+    if (!chosen || chosen.has("ingest-webhook")) {
+      const rate = await deliveryRate({
+        url: server.url,
+        databaseUrl: server.stack.databaseUrl,
+        hooked,
+        receiver,
+        count: WEBHOOK_BACKLOG,
+      });
+      console.log(
+        `webhook delivery: ${rate.deliveries} of a backlog of ${WEBHOOK_BACKLOG} to a local receiver in ${rate.seconds.toFixed(1)} s = ` +
+          `${rate.perSecond.toFixed(0)} deliveries/s (cron runs back to back${rate.left > 0 ? `; ${rate.left} still pending` : ""})`,
+      );
+    }
     if (rttMs > 0)
       await roundTripTable({
         scenarios: chosenScenarios,

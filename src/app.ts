@@ -27,6 +27,7 @@ import { metricsRoutes } from "./routes/metrics";
 import { createRouter, registerSecuritySchemes, routePermissions } from "./routes/openapi";
 import { receiverRoutes } from "./routes/receivers";
 import { usageRoutes } from "./routes/usage";
+import { webhookRoutes } from "./routes/webhooks";
 
 /** The only routes reachable without credentials (API.md "Authentication"). */
 const PUBLIC_ROUTES = [
@@ -70,6 +71,7 @@ const api = createRouter()
   .route("/", groupRoutes)
   .route("/", usageRoutes)
   .route("/", metricsRoutes)
+  .route("/", webhookRoutes)
   .route("/", graphqlRoutes);
 
 export type Api = typeof api;

@@ -184,6 +184,16 @@ export const ConfigSchema = z
     JWT_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(900),
     REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().positive().default(604_800),
+    /** Hosts (`host` or `host:port`) a webhook may point at whatever their address: local receivers only. */
+    WEBHOOK_ALLOWED_HOSTS: csv,
+    /** A delivery not answered in this time failed (and is retried). */
+    WEBHOOK_TIMEOUT_MS: milliseconds(10_000),
+    /** Scales the retry schedule (about a day in all at 1; tests shrink it). */
+    WEBHOOK_BACKOFF_SCALE: z.coerce.number().positive().max(10).default(1),
+    /** An endpoint whose deliveries have all failed this long is disabled. */
+    WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().int().positive().max(8_760).default(72),
+    /** After a rotation the previous secret signs too, this long. */
+    WEBHOOK_SECRET_OVERLAP_HOURS: z.coerce.number().int().min(0).max(720).default(24),
     /** Signs list cursors so that an altered cursor is refused. */
     CURSOR_SECRET: z.string().min(32, "must be at least 32 characters"),
   })
@@ -193,6 +203,13 @@ export const ConfigSchema = z
         code: "custom",
         path: ["CORS_ORIGINS"],
         message: "a wildcard origin is refused in production",
+      });
+    }
+    if (config.ENVIRONMENT === "production" && config.WEBHOOK_ALLOWED_HOSTS.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_ALLOWED_HOSTS"],
+        message: "webhooks to local hosts are for development and tests only",
       });
     }
     for (const local of ["DATABASE_WS_PROXY", "DATABASE_HTTP_ENDPOINT"] as const) {

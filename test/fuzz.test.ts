@@ -74,6 +74,8 @@ const WRITE_TABLES = [
   schema.deadLetters,
   schema.auditLogs,
   schema.idempotencyKeys,
+  schema.webhooks,
+  schema.webhookDeliveries,
 ];
 
 /** Rows of every table: the tenant's in each tenant-scoped table, and all tenants; one statement. */

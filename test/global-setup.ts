@@ -18,6 +18,7 @@ import { ensureRedisServer, startRedisServer } from "../scripts/lib/redis-server
 import { newSecrets } from "../scripts/lib/secrets";
 import { startStack } from "../scripts/lib/stack";
 import { startUpstashBridge } from "../scripts/lib/upstash-bridge";
+import { startWebhookReceiver } from "../scripts/lib/webhook-receiver";
 import { startWsProxy } from "../scripts/lib/ws-proxy";
 import type { TestStack } from "./stack";
 
@@ -82,6 +83,8 @@ export async function setup(project: TestProject) {
 
   // A trace collector, for the OTLP export.
   const otlp = await startOtlpReceiver({ port: await freePort() });
+  // A webhook endpoint (test/routes/webhooks.test.ts), the one local host webhooks may point at.
+  const hooks = await startWebhookReceiver({ port: await freePort() });
 
   const control = await startControl({
     "GET /jwks": async () => ({ keys: [issuerJwk] }),
@@ -98,7 +101,7 @@ export async function setup(project: TestProject) {
   });
 
   const stack: TestStack = {
-    bindings: { ...main.bindings, ...(await newSecrets("ES256")) },
+    bindings: { ...main.bindings, ...(await newSecrets("ES256")), WEBHOOK_ALLOWED_HOSTS: hooks.host },
     issuerJwksUrl: `${control.url}/jwks`,
     issuerPrivateKey: JSON.stringify(issuerPrivateJwk),
     upstashBindings: { UPSTASH_REDIS_REST_URL: upstash.url, UPSTASH_REDIS_REST_TOKEN: upstash.token },
@@ -112,12 +115,14 @@ export async function setup(project: TestProject) {
     sinkUrl: main.sink.url,
     controlUrl: control.url,
     otlpUrl: otlp.url,
+    webhookReceiverUrl: hooks.url,
   };
   project.provide("stack", stack);
 
   return async () => {
     await control.close();
     await otlp.close();
+    await hooks.close();
     await upstash.close();
     await redis.stop();
     await outageHttp.close();

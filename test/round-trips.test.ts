@@ -3,9 +3,19 @@
 // around. A change that adds a query or a Durable Object call to one of these paths fails here.
 // Each request is made once first, so that the isolate's caches (tenant settings, API key,
 // receiver validator) and the gate's knowledge of the subject are warm, as in steady state.
-import { beforeAll, describe, expect, it } from "vitest";
+import { and, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { webhookDeliveries } from "../src/db/schema";
 import { api, expectStatus } from "./client";
-import { createReceiver, createTenant, json, postEvent, recordEvent, type TenantFixture } from "./fixtures";
+import {
+  createReceiver,
+  createTenant,
+  json,
+  postEvent,
+  recordEvent,
+  type TenantFixture,
+  withDb,
+} from "./fixtures";
 import { call } from "./helpers";
 
 let tenant: TenantFixture;
@@ -102,6 +112,30 @@ describe("round trips on the critical path", () => {
       200,
     );
     expect(completions.data.filter((completion) => completion.version === "2")).toHaveLength(1);
+  });
+
+  it("POST /api/v1/events with a webhook subscribed: still one round trip, the delivery queued in it", async () => {
+    const owner = await createTenant();
+    const receiver = (await createReceiver(owner)).id;
+    const hook = await call(
+      "/api/v1/webhooks",
+      json(
+        { url: `${inject("stack").webhookReceiverUrl}/round-trips`, event_types: ["xzepr.event.created"] },
+        owner.admin.headers,
+      ),
+    );
+    expect(hook.status).toBe(201);
+    const webhookId = ((await hook.json()) as { data: { id: string } }).data.id;
+    const response = await warm(201, () => postEvent(owner, receiver));
+    expect(roundTrips(response)).toEqual({ db: 1, gate: 1 });
+    const eventId = ((await response.json()) as { data: { id: string } }).data.id;
+    const queued = await withDb((db) =>
+      db
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.messageId, eventId))),
+    );
+    expect(queued).toHaveLength(1);
   });
 
   it("POST /api/v1/events with an Idempotency-Key: one more round trip, and a replay costs one", async () => {

@@ -17,6 +17,8 @@ export interface TestStack {
   controlUrl: string;
   /** An OTLP/HTTP trace receiver (scripts/lib/otlp-receiver.ts). */
   otlpUrl: string;
+  /** A webhook receiver (scripts/lib/webhook-receiver.ts), allowed by WEBHOOK_ALLOWED_HOSTS. */
+  webhookReceiverUrl: string;
 }
 
 declare module "vitest" {

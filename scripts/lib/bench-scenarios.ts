@@ -12,6 +12,8 @@ export interface BenchContext {
   groupedReceiverId: string;
   /** An event seeded for `receiverId`. */
   eventId: string;
+  /** Another tenant, with one webhook subscribed to every event (scripts/lib/bench-webhooks.ts). */
+  hooked: { token: string; receiverId: string };
 }
 
 /** Which Worker a scenario loads: the default (TenantGate limiter), rate limits off, or on Redis. */
@@ -105,6 +107,11 @@ export const scenarios: Scenario[] = [
     name: "ingest-group",
     what: "POST /api/v1/events for a receiver in a 3-member group: completion decided in the same database round trip + one TenantGate call",
     request: ({ token, groupedReceiverId }) => eventRequest(token, groupedReceiverId),
+  },
+  {
+    name: "ingest-webhook",
+    what: "ingest for a tenant with one webhook subscribed to every event: the delivery queued by the outbox trigger in the same round trip, sent after the response",
+    request: ({ hooked }) => eventRequest(hooked.token, hooked.receiverId),
   },
   {
     name: "ingest-idem",

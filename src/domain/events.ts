@@ -55,6 +55,8 @@ export interface NewEvent {
 export interface CreatedEvent {
   event: EventRow;
   completions: number;
+  /** Webhook deliveries queued for the event and its completions. */
+  webhooks: number;
 }
 
 /** What ingest needs of a receiver: it never changes (only `description` may), so it is cached. */
@@ -141,13 +143,21 @@ export async function createEvent(
   // The function reads the event by its column names, and id, topic, key, value and headers of
   // the message.
   const record = { ...eventView(row), tenant_id: row.tenantId };
-  const ingest = ctx.db.execute<{ completions: number }>(
-    sql`select xzepr_ingest_event(${JSON.stringify(record)}::jsonb, ${JSON.stringify(message)}::jsonb, ${row.createdAt.toISOString()}) as completions`,
+  // The webhook deliveries the outbox trigger queued (drizzle/0006) are counted in a setting of
+  // the transaction, read once the function has run (OFFSET 0 keeps it from being inlined).
+  const ingest = ctx.db.execute<{ completions: number; webhooks: number }>(
+    sql`select r.completions, coalesce(nullif(current_setting('xzepr.webhook_deliveries', true), ''), '0')::integer as webhooks
+          from (select xzepr_ingest_event(${JSON.stringify(record)}::jsonb, ${JSON.stringify(message)}::jsonb, ${row.createdAt.toISOString()}) as completions offset 0) r`,
   );
   const extra = alsoWrite ? await alsoWrite(row) : [];
   try {
     const [result] = await ctx.db.batch([ingest, ...extra]);
-    return { event: row, completions: Number(result.rows[0]?.completions ?? 0) };
+    const counts = result.rows[0];
+    return {
+      event: row,
+      completions: Number(counts?.completions ?? 0),
+      webhooks: Number(counts?.webhooks ?? 0),
+    };
   } catch (error) {
     if (sqlStateOf(error) !== "P0002") throw error;
     targets.delete(`${ctx.tenantId}:${input.event_receiver_id}`);

@@ -33,8 +33,12 @@ export class MemoryAfterResponse implements AfterResponse {
 
 export class MemoryPublisher implements Publisher {
   readonly published: string[][] = [];
+  readonly webhookTenants: string[] = [];
   publish(keys: string[]): void {
     this.published.push(keys);
+  }
+  deliverWebhooks(tenantId: string): void {
+    this.webhookTenants.push(tenantId);
   }
 }
 

@@ -17,6 +17,7 @@ export const PERMISSIONS = [
   "principals:admin",
   "audit:read",
   "dlq:admin",
+  "webhooks:admin",
   "metrics:read",
   "tenants:admin",
 ] as const;
@@ -30,6 +31,7 @@ const ADMIN: Permission[] = [
   "principals:admin",
   "audit:read",
   "dlq:admin",
+  "webhooks:admin",
   "metrics:read",
 ];
 

@@ -19,7 +19,10 @@ export interface AfterResponse {
 
 /** Sends what a request wrote to the outbox, after its response (the cron relay is the guarantee). */
 export interface Publisher {
+  /** Publishes the outbox queues of these keys. */
   publish(keys: string[]): void;
+  /** Sends the tenant's due webhook deliveries. */
+  deliverWebhooks(tenantId: string): void;
 }
 
 /** A tenant's gate: ONE call per authenticated request (`pass`); `leave` goes after the response. */

@@ -23,6 +23,10 @@ export const FAMILIES = {
     help: "Switches of the rate limiter between Redis and the TenantGate (to=gate|redis).",
   },
   xzepr_events_ingested_total: { type: "counter", help: "Events accepted." },
+  xzepr_webhook_deliveries_total: {
+    type: "counter",
+    help: "Webhook delivery attempts by outcome (delivered, retried, dead_lettered).",
+  },
   xzepr_graphql_complexity_violations_total: {
     type: "counter",
     help: "GraphQL documents refused before execution, by guard (depth, cost, aliases, tokens, directives, batch).",

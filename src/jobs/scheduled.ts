@@ -10,9 +10,12 @@ import { describeError } from "../lib/errors";
 import { createLogger } from "../lib/logger";
 import { continueTrace } from "../lib/trace";
 import { relayOutbox } from "./relay";
+import { relayWebhooks } from "./webhooks";
 
 /** The relay stops taking new batches after this, so that runs a minute apart rarely overlap. */
-const RELAY_BUDGET_MS = 50_000;
+const RELAY_BUDGET_MS = 40_000;
+/** Webhook deliveries (retries, and any the requests did not send), after the relay. */
+const WEBHOOK_BUDGET_MS = 10_000;
 
 export async function runScheduled(bindings: Bindings, now: Date): Promise<void> {
   const config = loadConfig(bindings);
@@ -38,6 +41,9 @@ export async function runScheduled(bindings: Bindings, now: Date): Promise<void>
     await step("idempotency purge", async () => ({ purged: await purgeExpiredKeys(db, now) }));
     await step("outbox relay", async () => ({
       ...(await relayOutbox({ db, config, logger, tracer }, { budgetMs: RELAY_BUDGET_MS })),
+    }));
+    await step("webhook delivery", async () => ({
+      ...(await relayWebhooks({ db, config, logger }, { budgetMs: WEBHOOK_BUDGET_MS })),
     }));
     await step("outbox purge", async () => ({ purged: await purgePublished(db, config, now) }));
   } finally {

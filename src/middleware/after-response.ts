@@ -3,6 +3,8 @@
 // so none of it competes with the handler or lengthens the critical path:
 //   - outbox publish: the queues of the keys the request wrote (`publisher`; the cron relay is
 //     the guarantee);
+//   - webhook delivery: the tenant's due deliveries, when the request queued some (the cron job
+//     sends retries);
 //   - TenantGate.leave: the in-flight slot, and the events that count against the quota
 //     (admission.ts);
 //   - the audit entry of a refused permission (admission.ts);
@@ -52,14 +54,18 @@ export class AfterResponseQueue implements AfterResponse {
   }
 }
 
-/** The publisher of a request: its outbox keys are published after the response. */
+/** The publisher of a request: its outbox keys are published, its webhooks sent, after the response. */
 export function afterResponsePublisher(
   after: AfterResponse,
   publish: (keys: string[]) => Promise<unknown>,
+  deliver: (tenantId: string) => Promise<unknown>,
 ): Publisher {
   return {
     publish(keys) {
       if (keys.length > 0) after.run("outbox publish", () => publish(keys));
+    },
+    deliverWebhooks(tenantId) {
+      after.run("webhook delivery", () => deliver(tenantId));
     },
   };
 }

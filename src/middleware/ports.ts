@@ -9,10 +9,12 @@ import type { GateDirectory, TenantGatePort } from "../domain/ports";
 import type { Config } from "../env";
 import { callGate, gateFor } from "../infra/gate";
 import { relayOutbox } from "../jobs/relay";
+import { relayWebhooks } from "../jobs/webhooks";
 import { Coalescer, Coalescers } from "../lib/coalesce";
 import { afterResponsePublisher } from "./after-response";
 
 const relays = new WeakMap<Config, Coalescer<string>>();
+const webhookRelays = new WeakMap<Config, Coalescer<string>>();
 const leaves = new Coalescers<LeaveOutcome>();
 /**
  * What a failed leave call could not deliver, per gate: it rides with the gate's next call from
@@ -98,15 +100,32 @@ export function ports() {
       relays.set(config, relay);
     }
     const publishing = relay;
+    let webhookRelay = webhookRelays.get(config);
+    if (!webhookRelay) {
+      webhookRelay = new Coalescer<string>();
+      webhookRelays.set(config, webhookRelay);
+    }
+    const delivering = webhookRelay;
     c.set(
       "publisher",
-      afterResponsePublisher(after, (keys) =>
-        publishing.add(keys, async (batch) => {
-          await relayOutbox(
-            { db, config, logger: c.get("logger"), tracer },
-            { keys: [...new Set(batch)], budgetMs: PUBLISH_BUDGET_MS },
-          );
-        }),
+      afterResponsePublisher(
+        after,
+        (keys) =>
+          publishing.add(keys, async (batch) => {
+            await relayOutbox(
+              { db, config, logger: c.get("logger"), tracer },
+              { keys: [...new Set(batch)], budgetMs: PUBLISH_BUDGET_MS },
+            );
+          }),
+        (tenantId) =>
+          delivering.add([tenantId], async (batch) => {
+            for (const tenant of new Set(batch)) {
+              await relayWebhooks(
+                { db, config, logger: c.get("logger") },
+                { tenantId: tenant, budgetMs: PUBLISH_BUDGET_MS },
+              );
+            }
+          }),
       ),
     );
     await next();

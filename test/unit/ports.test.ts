@@ -81,12 +81,18 @@ describe("after-response work", () => {
   it("publishes a request's outbox keys after the response, and nothing for none", async () => {
     const after = new MemoryAfterResponse();
     const sent: string[][] = [];
-    const publisher = afterResponsePublisher(after, async (keys) => sent.push(keys));
+    const delivered: string[] = [];
+    const publisher = afterResponsePublisher(
+      after,
+      async (keys) => sent.push(keys),
+      async (tenantId) => delivered.push(tenantId),
+    );
     publisher.publish([]);
     publisher.publish(["T1:R1"]);
-    expect(after.queued.map((job) => job.name)).toEqual(["outbox publish"]);
-    expect(sent).toEqual([]);
+    publisher.deliverWebhooks("T1");
+    expect(after.queued.map((job) => job.name)).toEqual(["outbox publish", "webhook delivery"]);
+    expect([sent, delivered]).toEqual([[], []]);
     await after.drain();
-    expect(sent).toEqual([["T1:R1"]]);
+    expect([sent, delivered]).toEqual([[["T1:R1"]], ["T1"]]);
   });
 });

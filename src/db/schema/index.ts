@@ -3,3 +3,4 @@ export * from "./delivery";
 export * from "./events";
 export * from "./records";
 export * from "./tenants";
+export * from "./webhooks";

@@ -56,11 +56,12 @@ export async function ingest(
     requestId: c.get("requestId"),
     traceparent: formatTraceparent(c.get("trace")),
   };
-  const { event, completions } = await createEvent(ctx, input, payloadBytes, alsoWrite);
+  const { event, completions, webhooks } = await createEvent(ctx, input, payloadBytes, alsoWrite);
   c.set("eventsCreated", (c.get("eventsCreated") ?? 0) + 1);
   c.get("metrics").inc("xzepr_events_ingested_total");
   if (completions > 0) c.get("metrics").inc("xzepr_group_completions_total", {}, completions);
   c.get("publisher").publish([outboxKey(event.tenantId, event.eventReceiverId)]);
+  if (webhooks > 0) c.get("publisher").deliverWebhooks(event.tenantId);
   return event;
 }
 

@@ -21,7 +21,9 @@ const route = protectedRoute("dlq:admin", {
 });
 
 export const retryAllDeadLettersEndpoint = createRouter().openapi(route, async (c) => {
-  const keys = await retryAllDeadLetters(serviceContext(c));
+  const ctx = serviceContext(c);
+  const { keys, webhooks } = await retryAllDeadLetters(ctx);
   c.get("publisher").publish([...new Set(keys)]);
-  return c.json({ data: { requeued: keys.length } }, 202);
+  if (webhooks > 0) c.get("publisher").deliverWebhooks(ctx.tenantId);
+  return c.json({ data: { requeued: keys.length + webhooks } }, 202);
 });

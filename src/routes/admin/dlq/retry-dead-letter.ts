@@ -23,7 +23,9 @@ const route = protectedRoute("dlq:admin", {
 });
 
 export const retryDeadLetterEndpoint = createRouter().openapi(route, async (c) => {
-  const keys = await retryDeadLetter(serviceContext(c), c.req.valid("param").id);
+  const ctx = serviceContext(c);
+  const { keys, webhooks } = await retryDeadLetter(ctx, c.req.valid("param").id);
   c.get("publisher").publish(keys);
-  return c.json({ data: { requeued: keys.length } }, 202);
+  if (webhooks > 0) c.get("publisher").deliverWebhooks(ctx.tenantId);
+  return c.json({ data: { requeued: keys.length + webhooks } }, 202);
 });
