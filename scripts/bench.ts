@@ -199,6 +199,7 @@ async function runProfiles(
         request: ingest.request(context),
         rate,
         spikeConnections: 256,
+        serverPid: server.pid,
         ...timing,
       }),
     );

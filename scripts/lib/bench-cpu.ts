@@ -51,11 +51,11 @@ export function treeCpuSeconds(root: number): number {
   return processTree(root).reduce((sum, stat) => sum + stat.cpu, 0) / CLOCK_TICKS;
 }
 
-/** Proportional set size of a process in KiB: its private pages, and its share of shared ones. */
-function pssKiB(pid: number): number {
+/** Private (anonymous) memory of a process in KiB, proportional: its heap, not shared or file pages. */
+function privateKiB(pid: number): number {
   try {
     const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-    return Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+    return Number(/^Pss_Anon:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
   } catch {
     return 0; // the process ended meanwhile
   }
@@ -70,16 +70,39 @@ function commandOf(pid: number): string {
 }
 
 /**
- * Memory of each program under a process, in MiB, by command name (`workerd`, `postgres`,
- * `redis-server`, …; the root itself as `root`). PSS, not RSS: PostgreSQL's backends share its
- * buffers, and RSS would count a shared page in every backend that touched it, growing with no
- * memory used.
+ * The program a process runs, by command name (`postgres`, `redis-server`, …; `root` for the
+ * root). `wrangler dev` runs two workerd processes: the one that runs the Worker (started with a
+ * DevTools inspector address) and wrangler's dev proxy in front of it, which relays each request;
+ * they are told apart, and workerd processes of other wrangler instances than `server` are grouped.
  */
-export function memoryByProgram(root: number): Record<string, number> {
+function programOf(pid: number, root: number, server: ReadonlySet<number>): string {
+  if (pid === root) return "root";
+  const command = commandOf(pid);
+  if (command !== "workerd") return command;
+  if (!server.has(pid)) return "workerd (other instances)";
+  let args: string[] = [];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+  } catch {
+    // ended meanwhile
+  }
+  return args.some((arg) => arg.startsWith("--inspector-addr"))
+    ? "workerd (Worker)"
+    : "workerd (wrangler proxy)";
+}
+
+/**
+ * Private memory of each program under `root`, in MiB (see programOf). Private, not RSS or PSS:
+ * what grows when a program leaks is its heap. PostgreSQL's shared buffers are a cache of fixed
+ * size that its backends fill as tables grow (counted in PSS, they would grow for as long as the
+ * data does), and RSS would count a shared page in every process that touched it.
+ */
+export function memoryByProgram(root: number, serverPid: number): Record<string, number> {
+  const server = new Set(processTree(serverPid).map(({ pid }) => pid));
   const programs: Record<string, number> = {};
   for (const { pid } of processTree(root)) {
-    const name = pid === root ? "root" : commandOf(pid);
-    programs[name] = (programs[name] ?? 0) + pssKiB(pid) / 1024;
+    const name = programOf(pid, root, server);
+    programs[name] = (programs[name] ?? 0) + privateKiB(pid) / 1024;
   }
   return programs;
 }

@@ -19,6 +19,8 @@ export interface ProfileOptions {
   /** Stress steps at most (the rate doubles each). */
   maxSteps: number;
   spikeConnections: number;
+  /** The wrangler process under load: its workerd processes are told apart in the soak's memory. */
+  serverPid: number;
 }
 
 interface Window {
@@ -221,36 +223,68 @@ async function spike(options: ProfileOptions): Promise<ProfileResult> {
   };
 }
 
+/** Programs whose memory the soak reports but does not judge, and why. */
+const UNJUDGED: Record<string, string> = {
+  root: "the bench itself, which keeps every latency it records",
+  "workerd (wrangler proxy)":
+    "wrangler dev's proxy in front of the Worker, not the Worker: it grows by about 30 MiB a minute at 50 req/s with a Worker that only answers `ok` too",
+  "workerd (other instances)": "the bench's idle variants",
+};
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
 async function soak(options: ProfileOptions): Promise<ProfileResult> {
   const rate = Math.max(1, Math.round(options.rate / 2));
-  const windows = Math.max(2, Math.round(options.seconds.soak / 60));
+  const windows = Math.max(3, Math.round(options.seconds.soak / 60));
   const seconds = options.seconds.soak / windows;
   const samples: { p99: number; memory: Record<string, number>; errorShare: number }[] = [];
   for (let i = 0; i < windows; i++) {
+    // Memory sampled every 5 s through the window, each program's median kept: a garbage-collected
+    // heap saws up and down by a fifth within a minute.
+    const taken: Record<string, number>[] = [];
+    const take = () => taken.push(memoryByProgram(process.pid, options.serverPid));
+    const sampler = setInterval(take, Math.min(5_000, (seconds * 1000) / 4));
     const s = summary(await offer(options, { rate, seconds, connections: connectionsFor(rate) }));
-    // Every program of the stack (the bench's own process, which also hosts the load generator's
-    // records, is "root": reported, not judged).
-    samples.push({ p99: s.p99, memory: memoryByProgram(process.pid), errorShare: s.errorShare });
+    clearInterval(sampler);
+    take();
+    const names = [...new Set(taken.flatMap(Object.keys))];
+    const memory = Object.fromEntries(names.map((name) => [name, median(taken.map((x) => x[name] ?? 0))]));
+    samples.push({ p99: s.p99, memory, errorShare: s.errorShare });
   }
-  const first = samples[0] as (typeof samples)[number];
-  const last = samples.at(-1) as (typeof samples)[number];
-  const latencyFlat = last.p99 <= first.p99 * 1.5 + 10;
-  const programs = Object.keys(last.memory).sort();
-  const grown = programs.filter(
-    (name) => name !== "root" && (last.memory[name] ?? 0) > (first.memory[name] ?? 0) * 1.2 + 16,
-  );
-  const memoryFlat = grown.length === 0;
+  // The first window warms caches, pools and buffers up: growth is judged from the second on, as
+  // the median of the first third of the rest against the last third.
+  const rest = samples.slice(1);
+  const third = Math.max(1, Math.floor(rest.length / 3));
+  const early = rest.slice(0, third);
+  const late = rest.slice(-third);
+  const level = (part: typeof samples, name: string) => median(part.map((x) => x.memory[name] ?? 0));
+  const latencyFlat = median(late.map((x) => x.p99)) <= median(early.map((x) => x.p99)) * 1.5 + 10;
+  const programs = Object.keys(samples.at(-1)?.memory ?? {}).sort();
+  const judged = programs.filter((name) => !(name in UNJUDGED));
+  const grown = judged.filter((name) => level(late, name) > level(early, name) * 1.2 + 16);
   const errors = samples.reduce((n, x) => n + x.errorShare, 0) / samples.length;
+  const describe = (name: string) =>
+    `${name} ${samples.map((x) => (x.memory[name] ?? 0).toFixed(0)).join(", ")}`;
   return {
     name: "soak",
-    pass: latencyFlat && memoryFlat && errors < 0.001,
+    pass: latencyFlat && grown.length === 0 && errors < 0.001,
     broken: errors >= 0.001,
     notes: [
-      `soak: ${rate} req/s for ${options.seconds.soak} s in ${windows} windows; p99 per window ${samples.map((x) => x.p99).join(", ")} ms; ` +
-        `memory (PSS, MiB) per window: ${programs.map((name) => `${name} ${samples.map((x) => (x.memory[name] ?? 0).toFixed(0)).join(", ")}`).join("; ")}` +
-        (grown.length > 0 ? `; grew more than 20 % + 16 MiB: ${grown.join(", ")}` : ""),
+      `soak: ${rate} req/s for ${options.seconds.soak} s in ${windows} windows; p99 per window ${samples.map((x) => x.p99).join(", ")} ms` +
+        (latencyFlat ? "" : " (grew more than 50 % + 10 ms)"),
+      `  private memory (MiB, median per window), judged: ${judged.map(describe).join("; ")}` +
+        (grown.length > 0 ? `; grew more than 20 % + 16 MiB: ${grown.join(", ")}` : "; flat"),
+      ...programs
+        .filter((name) => name in UNJUDGED)
+        .map((name) => `  not judged: ${describe(name)} (${UNJUDGED[name]})`),
     ],
-    row: { rate: `${rate}`, p50: Number.NaN, p95: Number.NaN, p99: last.p99, errors: pct(errors) },
+    row: {
+      rate: `${rate}`,
+      p50: Number.NaN,
+      p95: Number.NaN,
+      p99: samples.at(-1)?.p99 ?? Number.NaN,
+      errors: pct(errors),
+    },
   };
 }
 
