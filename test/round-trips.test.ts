@@ -114,7 +114,7 @@ describe("round trips on the critical path", () => {
     expect(completions.data.filter((completion) => completion.version === "2")).toHaveLength(1);
   });
 
-  it("POST /api/v1/events with a webhook subscribed: still one round trip, the delivery queued in it", async () => {
+  it("POST /api/v1/events with a webhook subscribed: still one round trip, the delivery queued in it; its deliveries: one and one", async () => {
     const owner = await createTenant();
     const receiver = (await createReceiver(owner)).id;
     const hook = await call(
@@ -136,6 +136,10 @@ describe("round trips on the critical path", () => {
         .where(and(eq(webhookDeliveries.webhookId, webhookId), eq(webhookDeliveries.messageId, eventId))),
     );
     expect(queued).toHaveLength(1);
+    const deliveries = await warm(200, () =>
+      call(`/api/v1/webhooks/${webhookId}/deliveries`, { headers: owner.admin.headers }),
+    );
+    expect(roundTrips(deliveries)).toEqual({ db: 1, gate: 1 });
   });
 
   it("POST /api/v1/events with an Idempotency-Key: one more round trip, and a replay costs one", async () => {

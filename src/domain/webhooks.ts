@@ -4,7 +4,7 @@
 // signs too for WEBHOOK_SECRET_OVERLAP_HOURS. Where a webhook may point is
 // src/lib/webhook-target.ts's rule. Deliveries come from the outbox (drizzle/0006's trigger) and
 // are sent by src/domain/webhook-delivery.ts. Every change is audited with it.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { ulid } from "ulidx";
 import { tenantPage } from "../db/pages";
 import { type WebhookEventType, webhookDeliveries, webhooks } from "../db/schema";
@@ -173,25 +173,20 @@ export async function rotateSecret(ctx: ServiceContext, id: string) {
   return { row, secret };
 }
 
-/** The webhook's deliveries, newest first; 404 when the webhook is not the tenant's. */
+/**
+ * The webhook's deliveries, newest first; 404 when the webhook is not the tenant's. A page is one
+ * round trip; only an empty one asks whether the webhook exists.
+ */
 export async function listDeliveries(
   ctx: ServiceContext,
   id: string,
   page: { limit: number; after?: string | undefined },
 ) {
-  await getWebhook(ctx, id);
-  return ctx.db
-    .select()
-    .from(webhookDeliveries)
-    .where(
-      and(
-        eq(webhookDeliveries.tenantId, ctx.tenantId),
-        eq(webhookDeliveries.webhookId, id),
-        page.after ? lt(webhookDeliveries.id, page.after) : undefined,
-      ),
-    )
-    .orderBy(desc(webhookDeliveries.id))
-    .limit(page.limit);
+  const rows = await tenantPage(ctx.db, webhookDeliveries, ctx.tenantId, page, [
+    eq(webhookDeliveries.webhookId, id),
+  ]);
+  if (rows.length === 0) await getWebhook(ctx, id);
+  return rows;
 }
 
 /** Queues a ping (a CloudEvent of type `xzepr.webhook.ping`), sent whatever the filters say. */
