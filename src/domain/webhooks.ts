@@ -6,6 +6,7 @@
 // are sent by src/domain/webhook-delivery.ts. Every change is audited with it.
 import { and, eq, sql } from "drizzle-orm";
 import { ulid } from "ulidx";
+import type { Transaction } from "../db/client";
 import { tenantPage } from "../db/pages";
 import { type WebhookEventType, webhookDeliveries, webhooks } from "../db/schema";
 import { ApiError } from "../lib/errors";
@@ -75,6 +76,46 @@ export interface WebhookFields {
   enabled: boolean;
 }
 
+/** 400 naming every filter id that is not a receiver (or group) of the tenant; one statement. */
+async function assertFilters(
+  tx: Transaction,
+  ctx: ServiceContext,
+  input: Partial<WebhookFields>,
+): Promise<void> {
+  const receiverIds = input.receiver_ids ?? [];
+  const groupIds = input.group_ids ?? [];
+  if (receiverIds.length === 0 && groupIds.length === 0) return;
+  const found = await tx.execute<{ id: string }>(sql`
+    select id from event_receivers where tenant_id = ${ctx.tenantId} and id in ${inList(receiverIds)}
+    union all
+    select id from receiver_groups where tenant_id = ${ctx.tenantId} and id in ${inList(groupIds)}`);
+  const known = new Set(found.rows.map((row) => row.id));
+  const missing = (field: string, what: string, ids: string[]) =>
+    ids.flatMap((id, index) =>
+      known.has(id)
+        ? []
+        : [{ path: `${field}.${index}`, message: `No ${what} ${id} exists in this tenant.` }],
+    );
+  const details = [
+    ...missing("receiver_ids", "event receiver", receiverIds),
+    ...missing("group_ids", "receiver group", groupIds),
+  ];
+  if (details.length > 0) {
+    throw new ApiError(400, "VALIDATION_FAILED", "Filters must name the tenant's receivers and groups.", {
+      details,
+    });
+  }
+}
+
+/** `(a, b, …)` for `in`; `(null)` matches nothing when empty. */
+const inList = (ids: string[]) =>
+  ids.length === 0
+    ? sql`(null)`
+    : sql`(${sql.join(
+        ids.map((id) => sql`${id}`),
+        sql`, `,
+      )})`;
+
 const inTenant = (ctx: ServiceContext, id: string) =>
   and(eq(webhooks.tenantId, ctx.tenantId), eq(webhooks.id, id));
 
@@ -87,6 +128,7 @@ export async function createWebhook(ctx: ServiceContext, input: WebhookFields) {
     ctx,
     { action: "webhook.create", resourceType: "webhook", resourceId: id },
     async (tx) => {
+      await assertFilters(tx, ctx, input);
       const [created] = await tx
         .insert(webhooks)
         .values({
@@ -122,6 +164,7 @@ export function listWebhooks(ctx: ServiceContext, page: { limit: number; after?:
 export function updateWebhook(ctx: ServiceContext, id: string, changes: Partial<WebhookFields>) {
   if (changes.url !== undefined) assertTarget(ctx, changes.url);
   return withAudit(ctx, { action: "webhook.update", resourceType: "webhook", resourceId: id }, async (tx) => {
+    await assertFilters(tx, ctx, changes);
     const [row] = await tx
       .update(webhooks)
       .set({

@@ -117,6 +117,30 @@ describe("create-webhook, get-webhook, list-webhooks: POST and GET /api/v1/webho
     );
   });
 
+  it("refuses filters naming another tenant's receiver or no group, and creates nothing", async () => {
+    const other = await createTenant();
+    const foreign = (await createReceiver(other)).id;
+    const missingGroup = "01JAAAAAAAAAAAAAAAAAAAAAAA";
+    const response = await call(
+      "/api/v1/webhooks",
+      json(
+        {
+          url: `${webhookReceiverUrl}${path()}`,
+          event_types: ["xzepr.event.created", "xzepr.group.completed"],
+          receiver_ids: [receiverId, foreign],
+          group_ids: [missingGroup],
+        },
+        tenant.admin.headers,
+      ),
+    );
+    const error = await expectError(response, 400, "VALIDATION_FAILED");
+    expect(error.details?.map((detail) => detail.path)).toEqual(["receiver_ids.1", "group_ids.0"]);
+    const created = await withDb((db) =>
+      db.execute(sql`select count(*)::int as n from webhooks where ${foreign} = any(receiver_ids)`),
+    );
+    expect(created.rows[0]).toEqual({ n: 0 });
+  });
+
   it.each([
     "http://169.254.169.254/latest/meta-data",
     "http://10.0.0.7/hook",
