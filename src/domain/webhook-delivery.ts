@@ -24,8 +24,14 @@ import { auditRow } from "./audit";
  */
 export const RETRY_SCHEDULE_SECONDS = [5, 30, 120, 600, 1800, 3600, 7200, 14400, 43200, 43200];
 const BATCH = 50;
+/** Posts in flight at once (a Worker invocation holds at most six connections open). */
 const PARALLEL = 4;
-const LEASE_MS = 60_000;
+
+/**
+ * How long a claim holds its deliveries: longer than a round can take with every endpoint timing
+ * out, so that no other run sends them again meanwhile (its outcomes would then be dropped).
+ */
+const leaseMs = (config: Config) => Math.ceil(BATCH / PARALLEL) * config.WEBHOOK_TIMEOUT_MS + 30_000;
 
 export interface DeliveryDeps {
   db: Database;
@@ -67,7 +73,7 @@ export async function deliverWebhooks(
   const stopAt = Date.now() + options.budgetMs;
   const owner = ulid();
   while (Date.now() < stopAt) {
-    const claimed = await claim(deps.db, owner, options.tenantId);
+    const claimed = await claim(deps.db, owner, leaseMs(deps.config), options.tenantId);
     if (claimed.length === 0) break;
     const outcomes = await sendAll(deps, claimed);
     const round = await record(deps, owner, claimed, outcomes);
@@ -79,11 +85,16 @@ export async function deliverWebhooks(
   return report;
 }
 
-async function claim(db: Database, owner: string, tenantId: string | undefined): Promise<Claimed[]> {
+async function claim(
+  db: Database,
+  owner: string,
+  lease: number,
+  tenantId: string | undefined,
+): Promise<Claimed[]> {
   const onlyTenant = tenantId ? sql`and d2.tenant_id = ${tenantId}` : sql``;
   const result = await db.execute<Claimed>(sql`
     update webhook_deliveries d
-       set lease_until = clock_timestamp() + ${LEASE_MS} * interval '1 millisecond', lease_owner = ${owner}
+       set lease_until = clock_timestamp() + ${lease} * interval '1 millisecond', lease_owner = ${owner}
       from webhooks w
      where w.id = d.webhook_id and d.id in (
        select d2.id from webhook_deliveries d2 join webhooks w2 on w2.id = d2.webhook_id
