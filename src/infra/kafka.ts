@@ -10,6 +10,7 @@
 import { Kafka } from "@upstash/kafka";
 import type { Delivery, KafkaRecord } from "../contracts/kafka";
 import type { Config } from "../env";
+import { toBase64 } from "../lib/crypto";
 import { CircuitBreaker } from "./circuit-breaker";
 
 export interface KafkaProducer {
@@ -29,11 +30,8 @@ export function kafkaAuthHeaders(config: Config): Record<string, string> {
   return { authorization: `Basic ${base64(credentials)}` };
 }
 
-function base64(text: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
+/** Base64 of a text's UTF-8 bytes. */
+const base64 = (text: string) => toBase64(new TextEncoder().encode(text));
 
 const TRANSPORT_STATUS = new Set([401, 403, 404, 408, 429]);
 

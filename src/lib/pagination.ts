@@ -1,5 +1,6 @@
 // Cursor pagination: opaque, HMAC-protected cursors (an altered one → 400), newest first by ULID.
 import { z } from "@hono/zod-openapi";
+import { fromBase64, hmacKey, toBase64 } from "./crypto";
 import { ApiError } from "./errors";
 
 export const PageQuery = z.object({
@@ -22,30 +23,9 @@ export function listSchema<T extends z.ZodType>(item: T) {
   return z.object({ data: z.array(item), page: PageSchema, links: LinksSchema });
 }
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      new TextEncoder().encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
-    keys.set(secret, key);
-  }
-  return key;
-}
-
 const b64url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-const fromB64url = (text: string) =>
-  Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (char) => char.charCodeAt(0));
+  toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const fromB64url = (text: string) => fromBase64(text.replace(/-/g, "+").replace(/_/g, "/"));
 
 export interface CursorPosition {
   /** The last id of the page just served; the next page starts below it. */
@@ -54,7 +34,7 @@ export interface CursorPosition {
 
 export async function encodeCursor(secret: string, position: CursorPosition): Promise<string> {
   const body = new TextEncoder().encode(JSON.stringify(position));
-  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret), body));
+  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(secret, "utf8"), body));
   return `${b64url(body)}.${b64url(signature)}`;
 }
 
@@ -65,7 +45,12 @@ export async function decodeCursor(secret: string, cursor: string): Promise<Curs
   let position: unknown;
   try {
     const bytes = fromB64url(body);
-    const ok = await crypto.subtle.verify("HMAC", await hmacKey(secret), fromB64url(signature), bytes);
+    const ok = await crypto.subtle.verify(
+      "HMAC",
+      await hmacKey(secret, "utf8"),
+      fromB64url(signature),
+      bytes,
+    );
     if (!ok) throw invalid();
     position = JSON.parse(new TextDecoder().decode(bytes));
   } catch {

@@ -3,29 +3,14 @@
 // bytes; the signature of a delivery is base64 HMAC-SHA256, keyed by the secret's bytes, over
 // `<webhook-id>.<webhook-timestamp>.<body>`, sent as `v1,<signature>`; during a rotation each
 // secret signs, the signatures separated by a space, and a receiver accepts any that matches.
+import { hmacKey, toBase64 } from "./crypto";
 
 export const SECRET_PREFIX = "whsec_";
 const SECRET_BYTES = 32;
 
-const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-
 /** A new signing secret: 32 random bytes. */
 export function newWebhookSecret(): string {
-  return SECRET_PREFIX + base64(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
-}
-
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function keyOf(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    const encoded = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
-    const bytes = Uint8Array.from(atob(encoded), (char) => char.charCodeAt(0));
-    key = crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    if (keys.size >= 1024) keys.clear();
-    keys.set(secret, key);
-  }
-  return key;
+  return SECRET_PREFIX + toBase64(crypto.getRandomValues(new Uint8Array(SECRET_BYTES)));
 }
 
 /** The `webhook-signature` header of a delivery: one `v1,…` per secret, space-separated. */
@@ -36,8 +21,9 @@ export async function signWebhook(
   const content = new TextEncoder().encode(`${delivery.id}.${delivery.timestamp}.${delivery.body}`);
   const signatures = await Promise.all(
     secrets.map(async (secret) => {
-      const mac = await crypto.subtle.sign("HMAC", await keyOf(secret), content);
-      return `v1,${base64(new Uint8Array(mac))}`;
+      const bytes = secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret;
+      const mac = await crypto.subtle.sign("HMAC", await hmacKey(bytes, "base64"), content);
+      return `v1,${toBase64(new Uint8Array(mac))}`;
     }),
   );
   return signatures.join(" ");
