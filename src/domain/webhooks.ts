@@ -4,11 +4,17 @@
 // signs too for WEBHOOK_SECRET_OVERLAP_HOURS. Where a webhook may point is
 // src/lib/webhook-target.ts's rule. Deliveries come from the outbox (drizzle/0006's trigger) and
 // are sent by src/domain/webhook-delivery.ts. Every change is audited with it.
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { Transaction } from "../db/client";
 import { tenantPage } from "../db/pages";
-import { type WebhookEventType, webhookDeliveries, webhooks } from "../db/schema";
+import {
+  eventReceivers,
+  receiverGroups,
+  type WebhookEventType,
+  webhookDeliveries,
+  webhooks,
+} from "../db/schema";
 import { ApiError } from "../lib/errors";
 import { newWebhookSecret } from "../lib/webhook-signature";
 import { webhookTargetProblem } from "../lib/webhook-target";
@@ -85,11 +91,17 @@ async function assertFilters(
   const receiverIds = input.receiver_ids ?? [];
   const groupIds = input.group_ids ?? [];
   if (receiverIds.length === 0 && groupIds.length === 0) return;
-  const found = await tx.execute<{ id: string }>(sql`
-    select id from event_receivers where tenant_id = ${ctx.tenantId} and id in ${inList(receiverIds)}
-    union all
-    select id from receiver_groups where tenant_id = ${ctx.tenantId} and id in ${inList(groupIds)}`);
-  const known = new Set(found.rows.map((row) => row.id));
+  const found = await tx
+    .select({ id: eventReceivers.id })
+    .from(eventReceivers)
+    .where(and(eq(eventReceivers.tenantId, ctx.tenantId), inArray(eventReceivers.id, receiverIds)))
+    .unionAll(
+      tx
+        .select({ id: receiverGroups.id })
+        .from(receiverGroups)
+        .where(and(eq(receiverGroups.tenantId, ctx.tenantId), inArray(receiverGroups.id, groupIds))),
+    );
+  const known = new Set(found.map((row) => row.id));
   const missing = (field: string, what: string, ids: string[]) =>
     ids.flatMap((id, index) =>
       known.has(id)
@@ -106,15 +118,6 @@ async function assertFilters(
     });
   }
 }
-
-/** `(a, b, …)` for `in`; `(null)` matches nothing when empty. */
-const inList = (ids: string[]) =>
-  ids.length === 0
-    ? sql`(null)`
-    : sql`(${sql.join(
-        ids.map((id) => sql`${id}`),
-        sql`, `,
-      )})`;
 
 const inTenant = (ctx: ServiceContext, id: string) =>
   and(eq(webhooks.tenantId, ctx.tenantId), eq(webhooks.id, id));
