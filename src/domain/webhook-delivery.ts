@@ -7,7 +7,7 @@
 // delivery to the dead-letter queue (topic `webhook:<id>`; a retry there sends it again). An
 // endpoint whose deliveries have all failed for WEBHOOK_DISABLE_AFTER_HOURS is disabled, and an
 // audit entry tells its tenant. The target rule is checked again before each post.
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import { ulid } from "ulidx";
 import type { Database } from "../db/client";
 import { auditLogs } from "../db/schema";
@@ -64,16 +64,16 @@ type Outcome =
   | { kind: "delivered"; status: number; latencyMs: number }
   | { kind: "retry" | "final"; status: number | null; latencyMs: number | null; error: string };
 
-/** Sends due deliveries (of one tenant, when given) until none is due or `budgetMs` is spent. */
+/** Sends due deliveries (of these tenants, when given) until none is due or `budgetMs` is spent. */
 export async function deliverWebhooks(
   deps: DeliveryDeps,
-  options: { budgetMs: number; tenantId?: string },
+  options: { budgetMs: number; tenantIds?: string[] },
 ): Promise<DeliveryReport> {
   const report: DeliveryReport = { delivered: 0, retried: 0, deadLettered: 0, disabled: 0 };
   const stopAt = Date.now() + options.budgetMs;
   const owner = ulid();
   while (Date.now() < stopAt) {
-    const claimed = await claim(deps.db, owner, leaseMs(deps.config), options.tenantId);
+    const claimed = await claim(deps.db, owner, leaseMs(deps.config), options.tenantIds);
     if (claimed.length === 0) break;
     const outcomes = await sendAll(deps, claimed);
     const round = await record(deps, owner, claimed, outcomes);
@@ -89,9 +89,9 @@ async function claim(
   db: Database,
   owner: string,
   lease: number,
-  tenantId: string | undefined,
+  tenantIds: string[] | undefined,
 ): Promise<Claimed[]> {
-  const onlyTenant = tenantId ? sql`and d2.tenant_id = ${tenantId}` : sql``;
+  const onlyTenants = tenantIds ? sql`and ${inArray(sql`d2.tenant_id`, tenantIds)}` : sql``;
   const result = await db.execute<Claimed>(sql`
     update webhook_deliveries d
        set lease_until = clock_timestamp() + ${lease} * interval '1 millisecond', lease_owner = ${owner}
@@ -99,7 +99,7 @@ async function claim(
      where w.id = d.webhook_id and d.id in (
        select d2.id from webhook_deliveries d2 join webhooks w2 on w2.id = d2.webhook_id
         where d2.status = 'pending' and w2.enabled and d2.next_attempt_at <= now()
-          and (d2.lease_until is null or d2.lease_until <= now()) ${onlyTenant}
+          and (d2.lease_until is null or d2.lease_until <= now()) ${onlyTenants}
         order by d2.next_attempt_at
         limit ${BATCH}
         for update of d2 skip locked)

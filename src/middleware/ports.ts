@@ -13,8 +13,8 @@ import { relayWebhooks } from "../jobs/webhooks";
 import { Coalescer, Coalescers } from "../lib/coalesce";
 import { afterResponsePublisher } from "./after-response";
 
-const relays = new WeakMap<Config, Coalescer<string>>();
-const webhookRelays = new WeakMap<Config, Coalescer<string>>();
+/** Per configuration, the isolate's outbox publishing (keys) and webhook delivery (tenants). */
+const relays = new WeakMap<Config, { outbox: Coalescer<string>; webhooks: Coalescer<string> }>();
 const leaves = new Coalescers<LeaveOutcome>();
 /**
  * What a failed leave call could not deliver, per gate: it rides with the gate's next call from
@@ -93,38 +93,31 @@ export function ports() {
     };
     c.set("gates", gates);
 
-    // The isolate's publishing for this configuration: one run in flight, keys merged meanwhile.
+    // The isolate's publishing and delivery for this configuration: one run of each in flight,
+    // what requests ask for meanwhile merged into its next run.
     let relay = relays.get(config);
     if (!relay) {
-      relay = new Coalescer<string>();
+      relay = { outbox: new Coalescer<string>(), webhooks: new Coalescer<string>() };
       relays.set(config, relay);
     }
-    const publishing = relay;
-    let webhookRelay = webhookRelays.get(config);
-    if (!webhookRelay) {
-      webhookRelay = new Coalescer<string>();
-      webhookRelays.set(config, webhookRelay);
-    }
-    const delivering = webhookRelay;
+    const { outbox, webhooks } = relay;
     c.set(
       "publisher",
       afterResponsePublisher(
         after,
         (keys) =>
-          publishing.add(keys, async (batch) => {
+          outbox.add(keys, async (batch) => {
             await relayOutbox(
               { db, config, logger: c.get("logger"), tracer },
               { keys: [...new Set(batch)], budgetMs: PUBLISH_BUDGET_MS },
             );
           }),
         (tenantId) =>
-          delivering.add([tenantId], async (batch) => {
-            for (const tenant of new Set(batch)) {
-              await relayWebhooks(
-                { db, config, logger: c.get("logger") },
-                { tenantId: tenant, budgetMs: PUBLISH_BUDGET_MS },
-              );
-            }
+          webhooks.add([tenantId], async (batch) => {
+            await relayWebhooks(
+              { db, config, logger: c.get("logger") },
+              { tenantIds: [...new Set(batch)], budgetMs: PUBLISH_BUDGET_MS },
+            );
           }),
       ),
     );

@@ -97,7 +97,10 @@ async function postEvent(owner: TenantFixture, receiver: string, overrides: Reco
 function deliver(tenantId: string) {
   const config = loadConfig(env);
   const { db } = openDatabase(config);
-  return relayWebhooks({ db, config, logger: createLogger("error") }, { tenantId, budgetMs: 5_000 });
+  return relayWebhooks(
+    { db, config, logger: createLogger("error") },
+    { tenantIds: [tenantId], budgetMs: 5_000 },
+  );
 }
 
 const verify = (secret: string, hook: Hook) =>
